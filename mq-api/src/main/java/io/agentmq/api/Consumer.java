@@ -1,0 +1,44 @@
+package io.agentmq.api;
+
+import java.util.List;
+
+/**
+ * A running subscription: delivers messages of its topics to its handler on the consumer's own
+ * threads until closed. Create one with {@link MessageQueue#subscribe(Subscription)}.
+ *
+ * <p>All methods are thread-safe.
+ */
+public interface Consumer extends AutoCloseable {
+
+  List<String> topics();
+
+  String group();
+
+  /**
+   * Stops fetching new messages. Handlers already running finish and are acknowledged. Messages
+   * keep accumulating in the broker and are delivered after {@link #resume()}.
+   */
+  void pause();
+
+  /** Continues delivery after {@link #pause()}; nothing is lost or repeated in between. */
+  void resume();
+
+  boolean isPaused();
+
+  /**
+   * UP while the consumer runs and its threads are not stalled; DOWN once closed, or when a handler
+   * has run longer than {@code consumer.stall_timeout_ms}. Details name the group, topics, whether
+   * it is paused, the age of the last poll in milliseconds, the in-flight count and the lag where
+   * the backend knows it.
+   */
+  Health health();
+
+  /**
+   * Stops fetching, waits (up to {@code consumer.close_timeout_ms}) for the handlers already
+   * running, acknowledges what they finished and leaves the group. A message whose handler did not
+   * finish stays unacknowledged and goes to the next consumer of the group. Idempotent; returns
+   * once the consumer's threads have ended.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,57 @@
+package io.agentmq.api;
+
+/**
+ * Names of the headers every backend carries on the wire (all values are strings).
+ *
+ * <p>{@link Message#id()} and {@link Message#timestamp()} travel as {@link #ID} and {@link
+ * #TIMESTAMP}; backends map them to and from the message fields, so they do not appear in {@link
+ * Message#headers()}.
+ */
+public final class Headers {
+  /** Unique message id (a UUID unless the sender gave one). */
+  public static final String ID = "mq-id";
+
+  /** Protobuf full name of the payload, e.g. {@code agentmq.v1.ChangeRequest}. */
+  public static final String TYPE = "mq-type";
+
+  /** {@code application/x-protobuf} (default), {@code application/json} or {@code text/base64}. */
+  public static final String CONTENT_TYPE = "mq-content-type";
+
+  /** Publish time in epoch milliseconds. */
+  public static final String TIMESTAMP = "mq-timestamp";
+
+  /** Id of the request a message answers. */
+  public static final String CORRELATION_ID = "mq-correlation-id";
+
+  /** W3C trace context. */
+  public static final String TRACEPARENT = "traceparent";
+
+  /** Delivery attempt, starting at 1; set on redeliveries. */
+  public static final String ATTEMPT = "mq-attempt";
+
+  /** Why the message was dead-lettered. */
+  public static final String DLQ_REASON = "mq-dlq-reason";
+
+  /** Class name of the exception that made the message fail. */
+  public static final String DLQ_EXCEPTION = "mq-dlq-exception";
+
+  /** Topic the message was consumed from. */
+  public static final String DLQ_ORIGINAL_TOPIC = "mq-dlq-original-topic";
+
+  /** Partition the message was consumed from ({@code -1} where the broker has none). */
+  public static final String DLQ_ORIGINAL_PARTITION = "mq-dlq-original-partition";
+
+  /** Offset the message was consumed from ({@code -1} where the broker has none). */
+  public static final String DLQ_ORIGINAL_OFFSET = "mq-dlq-original-offset";
+
+  /** Consumer group that gave up on the message. */
+  public static final String DLQ_GROUP = "mq-dlq-group";
+
+  /** How many times the handler was invoked. */
+  public static final String DLQ_ATTEMPTS = "mq-dlq-attempts";
+
+  /** When the message was dead-lettered, epoch milliseconds. */
+  public static final String DLQ_FAILED_AT = "mq-dlq-failed-at";
+
+  private Headers() {}
+}

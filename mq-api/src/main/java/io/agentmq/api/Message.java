@@ -1,0 +1,238 @@
+package io.agentmq.api;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A broker-neutral message: id, optional key, string headers, payload bytes and a timestamp.
+ *
+ * <p>Immutable and safe to share between threads. The payload array is handed over, not copied:
+ * neither the sender nor a handler may modify it after the message is built. Typed payloads come
+ * through mq-serialization, not through this class.
+ */
+public final class Message {
+  private final String id;
+  private final String key;
+  private final Map<String, String> headers;
+  private final byte[] payload;
+  private final long timestampMillis;
+
+  private Message(
+      String id, String key, Map<String, String> headers, byte[] payload, long timestampMillis) {
+    this.id = id;
+    this.key = key;
+    this.headers = headers;
+    this.payload = payload;
+    this.timestampMillis = timestampMillis;
+  }
+
+  /** A message with a new id, no key, no headers and the current time. */
+  public static Message of(byte[] payload) {
+    return builder(payload).build();
+  }
+
+  /** A message with a new id, the given key, no headers and the current time. */
+  public static Message of(String key, byte[] payload) {
+    return builder(payload).key(key).build();
+  }
+
+  /** A message with a new id and the UTF-8 bytes of {@code text}. */
+  public static Message ofText(String text) {
+    return of(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static Builder builder(byte[] payload) {
+    return new Builder(payload);
+  }
+
+  /** Unique id, carried as {@value Headers#ID}. */
+  public String id() {
+    return id;
+  }
+
+  /** Messages with the same key are handled in publish order within a group. */
+  public Optional<String> key() {
+    return Optional.ofNullable(key);
+  }
+
+  /** Unmodifiable headers, without {@value Headers#ID} and {@value Headers#TIMESTAMP}. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  public Optional<String> header(String name) {
+    return Optional.ofNullable(headers.get(name));
+  }
+
+  /** The payload bytes, shared and not copied; never {@code null}, possibly empty. */
+  public byte[] payload() {
+    return payload;
+  }
+
+  /** The payload decoded as UTF-8. */
+  public String payloadAsText() {
+    return new String(payload, StandardCharsets.UTF_8);
+  }
+
+  /** Publish time, carried as {@value Headers#TIMESTAMP}. */
+  public Instant timestamp() {
+    return Instant.ofEpochMilli(timestampMillis);
+  }
+
+  public long timestampMillis() {
+    return timestampMillis;
+  }
+
+  /** A copy of this message with one header added or replaced. */
+  public Message withHeader(String name, String value) {
+    return toBuilder().header(name, value).build();
+  }
+
+  /** A builder holding this message's id, key, headers, payload and timestamp. */
+  public Builder toBuilder() {
+    return new Builder(payload)
+        .id(id)
+        .key(key)
+        .headers(headers)
+        .timestamp(Instant.ofEpochMilli(timestampMillis));
+  }
+
+  /** Size on the wire as AgentMQ counts it against {@code producer.max_message_bytes}. */
+  public int serializedSizeEstimate() {
+    long size = payload.length + utf8Length(id) + 32L;
+    if (key != null) {
+      size += utf8Length(key);
+    }
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      size += utf8Length(header.getKey()) + utf8Length(header.getValue()) + 8L;
+    }
+    return (int) Math.min(Integer.MAX_VALUE, size);
+  }
+
+  private static int utf8Length(String s) {
+    int length = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        length += 1;
+      } else if (c < 0x800) {
+        length += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        length += 4;
+        i++;
+      } else {
+        length += 3;
+      }
+    }
+    return length;
+  }
+
+  /** Messages are equal when their ids, keys, headers, timestamps and payload bytes are. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Message other
+        && id.equals(other.id)
+        && Objects.equals(key, other.key)
+        && headers.equals(other.headers)
+        && timestampMillis == other.timestampMillis
+        && java.util.Arrays.equals(payload, other.payload);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
+  /** Id, key, header names and payload size; never the payload or header values. */
+  @Override
+  public String toString() {
+    return "Message{id="
+        + id
+        + (key == null ? "" : ", key=" + key)
+        + ", headers="
+        + headers.keySet()
+        + ", payload="
+        + payload.length
+        + " bytes}";
+  }
+
+  /**
+   * A random (version 4) UUID string. Message ids need uniqueness, not unpredictability, so this
+   * draws from {@link ThreadLocalRandom} instead of the much slower {@code SecureRandom} of {@link
+   * UUID#randomUUID()}.
+   */
+  public static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(most, least).toString();
+  }
+
+  /** Builds a {@link Message}; not thread-safe. */
+  public static final class Builder {
+    private String id;
+    private String key;
+    private Map<String, String> headers = Map.of();
+    private boolean headersShared = true;
+    private final byte[] payload;
+    private long timestampMillis = -1;
+
+    private Builder(byte[] payload) {
+      this.payload = Objects.requireNonNull(payload, "payload must not be null; use new byte[0]");
+    }
+
+    /** Sets the id; a new UUID is generated when none is given. */
+    public Builder id(String id) {
+      this.id = Objects.requireNonNull(id, "id");
+      if (id.isBlank()) {
+        throw new IllegalArgumentException("message id must not be blank");
+      }
+      return this;
+    }
+
+    /** Sets the key ({@code null} for none). */
+    public Builder key(String key) {
+      this.key = key;
+      return this;
+    }
+
+    public Builder header(String name, String value) {
+      Objects.requireNonNull(name, "header name");
+      Objects.requireNonNull(value, () -> "value of header '" + name + "'");
+      if (headersShared) {
+        headers = new LinkedHashMap<>(headers);
+        headersShared = false;
+      }
+      headers.put(name, value);
+      return this;
+    }
+
+    public Builder headers(Map<String, String> values) {
+      values.forEach(this::header);
+      return this;
+    }
+
+    public Builder timestamp(Instant timestamp) {
+      this.timestampMillis = timestamp.toEpochMilli();
+      return this;
+    }
+
+    public Message build() {
+      Map<String, String> copy =
+          headersShared ? headers : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+      return new Message(
+          id == null ? newId() : id,
+          key,
+          copy,
+          payload,
+          timestampMillis < 0 ? System.currentTimeMillis() : timestampMillis);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.agentmq.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a consumer reads (topics), as whom (group), with which handler and options. Options left
+ * unset take their values from the {@link MqConfig} of the queue.
+ *
+ * <pre>{@code
+ * queue.subscribe(Subscription.to("plan.in").group("planner").handler(d -> plan(d)).build());
+ * }</pre>
+ */
+public final class Subscription {
+  private final List<String> topics;
+  private final String group;
+  private final MessageHandler handler;
+  private final AsyncMessageHandler asyncHandler;
+  private final Integer concurrency;
+  private final DeliveryMode deliveryMode;
+  private final RetryPolicy retryPolicy;
+  private final DeadLetterPolicy deadLetterPolicy;
+  private final StartPosition startFrom;
+
+  private Subscription(Builder b) {
+    this.topics = List.copyOf(b.topics);
+    this.group = b.group;
+    this.handler = b.handler;
+    this.asyncHandler = b.asyncHandler;
+    this.concurrency = b.concurrency;
+    this.deliveryMode = b.deliveryMode;
+    this.retryPolicy = b.retryPolicy;
+    this.deadLetterPolicy = b.deadLetterPolicy;
+    this.startFrom = b.startFrom;
+  }
+
+  /** Starts a subscription to one or more topics. */
+  public static Builder to(String... topics) {
+    Builder builder = new Builder();
+    for (String topic : topics) {
+      builder.topics.add(TopicSpec.requireValidName(topic));
+    }
+    return builder;
+  }
+
+  public List<String> topics() {
+    return topics;
+  }
+
+  public String group() {
+    return group;
+  }
+
+  /** The synchronous handler, if this subscription has one (else it has an async one). */
+  public Optional<MessageHandler> handler() {
+    return Optional.ofNullable(handler);
+  }
+
+  public Optional<AsyncMessageHandler> asyncHandler() {
+    return Optional.ofNullable(asyncHandler);
+  }
+
+  public Optional<Integer> concurrency() {
+    return Optional.ofNullable(concurrency);
+  }
+
+  public Optional<DeliveryMode> deliveryMode() {
+    return Optional.ofNullable(deliveryMode);
+  }
+
+  public Optional<RetryPolicy> retryPolicy() {
+    return Optional.ofNullable(retryPolicy);
+  }
+
+  public Optional<DeadLetterPolicy> deadLetterPolicy() {
+    return Optional.ofNullable(deadLetterPolicy);
+  }
+
+  public Optional<StartPosition> startFrom() {
+    return Optional.ofNullable(startFrom);
+  }
+
+  @Override
+  public String toString() {
+    return "Subscription{topics=" + topics + ", group=" + group + "}";
+  }
+
+  /** Builds a {@link Subscription}; not thread-safe. */
+  public static final class Builder {
+    private final List<String> topics = new ArrayList<>();
+    private String group;
+    private MessageHandler handler;
+    private AsyncMessageHandler asyncHandler;
+    private Integer concurrency;
+    private DeliveryMode deliveryMode;
+    private RetryPolicy retryPolicy;
+    private DeadLetterPolicy deadLetterPolicy;
+    private StartPosition startFrom;
+
+    private Builder() {}
+
+    /**
+     * The consumer group (required): every group gets every message once; consumers of one group
+     * share them. Same character rules as a topic name.
+     */
+    public Builder group(String group) {
+      if (!TopicSpec.isValidName(group)) {
+        throw new IllegalArgumentException(
+            "invalid consumer group "
+                + (group == null ? "null" : "'" + group + "'")
+                + ": a group name has "
+                + TopicSpec.NAME_RULE);
+      }
+      this.group = group;
+      return this;
+    }
+
+    public Builder handler(MessageHandler handler) {
+      this.handler = Objects.requireNonNull(handler, "handler");
+      this.asyncHandler = null;
+      return this;
+    }
+
+    public Builder asyncHandler(AsyncMessageHandler handler) {
+      this.asyncHandler = Objects.requireNonNull(handler, "handler");
+      this.handler = null;
+      return this;
+    }
+
+    /**
+     * Threads handling messages at once (default {@code consumer.concurrency}). Order per key is
+     * kept whatever the value; parallelism is bounded by the number of partitions.
+     */
+    public Builder concurrency(int threads) {
+      if (threads < 1 || threads > 1024) {
+        throw new IllegalArgumentException("concurrency must be in [1, 1024], was " + threads);
+      }
+      this.concurrency = threads;
+      return this;
+    }
+
+    public Builder deliveryMode(DeliveryMode mode) {
+      this.deliveryMode = Objects.requireNonNull(mode, "deliveryMode");
+      return this;
+    }
+
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+      return this;
+    }
+
+    public Builder deadLetterPolicy(DeadLetterPolicy policy) {
+      this.deadLetterPolicy = Objects.requireNonNull(policy, "deadLetterPolicy");
+      return this;
+    }
+
+    /**
+     * Where a group that never consumed these topics starts (default {@code consumer.start_from}).
+     */
+    public Builder startFrom(StartPosition position) {
+      this.startFrom = Objects.requireNonNull(position, "startFrom");
+      return this;
+    }
+
+    public Subscription build() {
+      if (topics.isEmpty()) {
+        throw new IllegalArgumentException("a subscription needs at least one topic");
+      }
+      if (group == null) {
+        throw new IllegalArgumentException("a subscription needs a consumer group: call group(..)");
+      }
+      if (handler == null && asyncHandler == null) {
+        throw new IllegalArgumentException(
+            "a subscription needs a handler: call handler(..) or asyncHandler(..)");
+      }
+      return new Subscription(this);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.agentmq.spi;
+
+import io.agentmq.api.AsyncMessageHandler;
+import io.agentmq.api.DeadLetterPolicy;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.MessageHandler;
+import io.agentmq.api.MqConfig;
+import io.agentmq.api.RetryPolicy;
+import io.agentmq.api.StartPosition;
+import io.agentmq.api.Subscription;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@link Subscription} with every unset option filled from the {@link MqConfig}: what a backend
+ * consumer runs with.
+ *
+ * @param handler the synchronous handler, or {@code null} when {@code asyncHandler} is set
+ * @param asyncHandler the asynchronous handler, or {@code null} when {@code handler} is set
+ */
+public record ConsumerSettings(
+    List<String> topics,
+    String group,
+    MessageHandler handler,
+    AsyncMessageHandler asyncHandler,
+    int concurrency,
+    DeliveryMode deliveryMode,
+    RetryPolicy retryPolicy,
+    DeadLetterPolicy deadLetterPolicy,
+    StartPosition startFrom,
+    Duration closeTimeout,
+    Duration stallTimeout) {
+
+  public static ConsumerSettings of(Subscription s, MqConfig config) {
+    return new ConsumerSettings(
+        s.topics(),
+        s.group(),
+        s.handler().orElse(null),
+        s.asyncHandler().orElse(null),
+        s.concurrency().orElse(config.consumerConcurrency()),
+        s.deliveryMode().orElse(config.deliveryMode()),
+        s.retryPolicy().orElse(config.retryPolicy()),
+        s.deadLetterPolicy().orElse(config.deadLetterPolicy()),
+        s.startFrom().orElse(config.startFrom()),
+        config.closeTimeout(),
+        config.stallTimeout());
+  }
+
+  public Optional<MessageHandler> syncHandler() {
+    return Optional.ofNullable(handler);
+  }
+}

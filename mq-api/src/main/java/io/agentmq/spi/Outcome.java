@@ -1,0 +1,16 @@
+package io.agentmq.spi;
+
+/** How the {@link DeliveryEngine} settled a delivery. */
+public enum Outcome {
+  /** The handler succeeded; the delivery was acknowledged. */
+  ACKNOWLEDGED,
+  /** The handler failed; the message will be delivered again after a backoff. */
+  REDELIVERY_SCHEDULED,
+  /** The message was published to its dead-letter topic, then acknowledged. */
+  DEAD_LETTERED,
+  /**
+   * At-most-once only, with dead-lettering off: the handler failed and the message was not kept.
+   * Logged at ERROR with its id.
+   */
+  DISCARDED
+}

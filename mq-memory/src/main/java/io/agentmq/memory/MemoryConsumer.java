@@ -1,0 +1,404 @@
+package io.agentmq.memory;
+
+import io.agentmq.api.Consumer;
+import io.agentmq.api.Delivery;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.Headers;
+import io.agentmq.api.Health;
+import io.agentmq.api.Message;
+import io.agentmq.api.Producer;
+import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.DeliveryEngine;
+import io.agentmq.spi.Outcome;
+import io.agentmq.spi.Settlement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A memory consumer: {@code concurrency} threads that take turns on the group's partitions.
+ *
+ * <p>A thread claims a partition of the group (see {@link GroupCursor}), handles up to {@link
+ * #BATCH} messages in order, and releases it, so the consumers of a group share partitions without
+ * a rebalance protocol and a key is never handled by two threads at once. A retry leaves the
+ * partition where it is and marks when it may be retried; no thread sleeps meanwhile.
+ */
+final class MemoryConsumer implements Consumer {
+  private static final Logger log = LoggerFactory.getLogger(MemoryConsumer.class);
+  private static final int BATCH = 256;
+  private static final int SPINS = 200;
+  private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final ConsumerSettings settings;
+  private final MemoryBroker broker;
+  private final MemoryConfig config;
+  private final Producer contextProducer;
+  private final Runnable onClose;
+  private final GroupSignal signal;
+  private final Lane[] lanes;
+  private final Worker[] workers;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean running = true;
+  private volatile boolean paused;
+
+  MemoryConsumer(
+      ConsumerSettings settings,
+      MemoryBroker broker,
+      MemoryConfig config,
+      Producer contextProducer,
+      Runnable onClose) {
+    this.settings = settings;
+    this.broker = broker;
+    this.config = config;
+    this.contextProducer = contextProducer;
+    this.onClose = onClose;
+    this.signal = broker.signal(settings.group());
+    List<Lane> all = new ArrayList<>();
+    for (String topic : settings.topics()) {
+      for (GroupCursor cursor : broker.join(topic, settings.group(), settings.startFrom())) {
+        all.add(new Lane(cursor));
+      }
+    }
+    this.lanes = all.toArray(new Lane[0]);
+    this.workers = new Worker[settings.concurrency()];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Worker(i);
+    }
+    for (Worker worker : workers) {
+      worker.thread.start();
+    }
+  }
+
+  @Override
+  public List<String> topics() {
+    return settings.topics();
+  }
+
+  @Override
+  public String group() {
+    return settings.group();
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+  }
+
+  @Override
+  public void resume() {
+    paused = false;
+    for (Worker worker : workers) {
+      LockSupport.unpark(worker.thread);
+    }
+  }
+
+  @Override
+  public boolean isPaused() {
+    return paused;
+  }
+
+  @Override
+  public Health health() {
+    long now = System.nanoTime();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("group", settings.group());
+    details.put("topics", settings.topics());
+    details.put("paused", paused);
+    long lastPoll = Long.MIN_VALUE;
+    String problem = closed.get() ? "closed" : null;
+    for (Worker worker : workers) {
+      lastPoll = Math.max(lastPoll, worker.lastPollNanos);
+      long busySince = worker.busySinceNanos;
+      if (!worker.thread.isAlive() && running) {
+        problem = "consumer thread " + worker.thread.getName() + " died";
+      } else if (busySince != 0 && now - busySince > settings.stallTimeout().toNanos()) {
+        problem =
+            "a handler on "
+                + worker.thread.getName()
+                + " has run for "
+                + TimeUnit.NANOSECONDS.toMillis(now - busySince)
+                + " ms, more than consumer.stall_timeout_ms = "
+                + settings.stallTimeout().toMillis();
+      }
+    }
+    details.put("lastPollAgeMs", TimeUnit.NANOSECONDS.toMillis(now - lastPoll));
+    details.put("inFlight", inFlight.get());
+    long lag = 0;
+    for (Lane lane : lanes) {
+      lag += lane.cursor.lag();
+    }
+    details.put("lag", lag);
+    if (problem != null) {
+      details.put("reason", problem);
+      return Health.down(details);
+    }
+    return Health.up(details);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    running = false;
+    long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
+    for (Worker worker : workers) {
+      LockSupport.unpark(worker.thread);
+    }
+    try {
+      for (Worker worker : workers) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining > 0) {
+          TimeUnit.NANOSECONDS.timedJoin(worker.thread, remaining);
+        }
+      }
+      while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (inFlight.get() > 0 || anyWorkerAlive()) {
+      log.warn(
+          "Consumer of {} (group {}) closed with handlers still running after"
+              + " consumer.close_timeout_ms = {}; their messages stay unacknowledged and go to"
+              + " the group's next consumer",
+          settings.topics(),
+          settings.group(),
+          settings.closeTimeout().toMillis());
+    }
+    onClose.run();
+    // Let the group's other consumers take over this consumer's partitions at once.
+    signal.wakeAll();
+  }
+
+  private boolean anyWorkerAlive() {
+    for (Worker worker : workers) {
+      if (worker.thread.isAlive()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean hasWork() {
+    if (!running) {
+      return true;
+    }
+    if (paused) {
+      return false;
+    }
+    long now = System.nanoTime();
+    for (Lane lane : lanes) {
+      if (lane.cursor.hasWork(now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One thread of this consumer. */
+  private final class Worker implements Runnable {
+    final Thread thread;
+    volatile long lastPollNanos = System.nanoTime();
+    volatile long busySinceNanos;
+    long nextRetryNanos;
+    boolean retryPending;
+    private int start;
+
+    Worker(int index) {
+      thread = new Thread(this, "agentmq-memory-" + settings.group() + "-" + index);
+      thread.setDaemon(true);
+      start = index;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (running) {
+          lastPollNanos = System.nanoTime();
+          retryPending = false;
+          boolean progressed = false;
+          if (!paused) {
+            int n = lanes.length;
+            for (int i = 0; i < n && running; i++) {
+              Lane lane = lanes[(start + i) % n];
+              GroupCursor cursor = lane.cursor;
+              if (cursor.committed() >= cursor.log.tail() || !cursor.tryClaim()) {
+                continue;
+              }
+              progressed |= lane.drain(this) > 0;
+            }
+            start++;
+          }
+          if (!progressed) {
+            idle();
+          }
+        }
+      } catch (Throwable t) {
+        log.error("Consumer thread {} stopped by an unexpected error", thread.getName(), t);
+        throw t;
+      }
+    }
+
+    void retryAt(long when) {
+      if (!retryPending || when - nextRetryNanos < 0) {
+        nextRetryNanos = when;
+      }
+      retryPending = true;
+    }
+
+    private void idle() {
+      for (int i = 0; i < SPINS; i++) {
+        if (hasWork()) {
+          return;
+        }
+        Thread.onSpinWait();
+      }
+      long park = MAX_PARK_NANOS;
+      if (retryPending) {
+        park = Math.max(0, Math.min(park, nextRetryNanos - System.nanoTime()));
+      }
+      if (park > 0) {
+        signal.await(park, MemoryConsumer.this::hasWork);
+      }
+    }
+  }
+
+  /** This consumer's view of one of its group's partition cursors; settles its deliveries. */
+  private final class Lane implements Settlement {
+    final GroupCursor cursor;
+    private final DeliveryEngine engine;
+    private final boolean exactlyOnce;
+
+    Lane(GroupCursor cursor) {
+      this.cursor = cursor;
+      this.engine = new DeliveryEngine(settings, this);
+      this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
+    }
+
+    /**
+     * Handles messages of the claimed partition in order, then releases the claim unless an
+     * asynchronous handler still runs (its completion releases it).
+     *
+     * @return how many deliveries were handled
+     */
+    int drain(Worker worker) {
+      PartitionLog partition = cursor.log;
+      int handled = 0;
+      boolean keepClaim = false;
+      try {
+        while (handled < BATCH && running && !paused) {
+          long offset = cursor.committed();
+          if (offset >= partition.tail()) {
+            break;
+          }
+          long retryAt = cursor.retryAtNanos;
+          if (retryAt != 0) {
+            if (retryAt - System.nanoTime() > 0) {
+              worker.retryAt(retryAt);
+              break;
+            }
+            cursor.retryAtNanos = 0;
+          }
+          Delivery delivery = delivery(offset);
+          worker.busySinceNanos = System.nanoTime();
+          CompletableFuture<Outcome> outcome;
+          try {
+            outcome = engine.process(delivery);
+          } finally {
+            worker.busySinceNanos = 0;
+          }
+          handled++;
+          if (!outcome.isDone()) {
+            keepClaim = true;
+            inFlight.incrementAndGet();
+            outcome.whenComplete(
+                (o, e) -> {
+                  inFlight.decrementAndGet();
+                  cursor.release();
+                  signal.wakeAll();
+                });
+            break;
+          }
+          if (cursor.retryAtNanos != 0) {
+            worker.retryAt(cursor.retryAtNanos);
+            break;
+          }
+        }
+      } finally {
+        if (!keepClaim) {
+          cursor.release();
+        }
+      }
+      return handled;
+    }
+
+    private Delivery delivery(long offset) {
+      PartitionLog partition = cursor.log;
+      if (offset < partition.earliest()) {
+        // Back-pressure keeps unacknowledged messages, so this is only reachable if a topic was
+        // deleted and re-created under a running consumer.
+        log.error(
+            "Group {} skips offsets {}..{} of '{}' partition {}: no longer held",
+            cursor.group,
+            offset,
+            partition.earliest() - 1,
+            partition.topic,
+            partition.partition);
+        cursor.commit(partition.earliest());
+        offset = partition.earliest();
+      }
+      Message message = partition.read(offset);
+      int attempt = cursor.attempt;
+      if (attempt > 1) {
+        message = message.withHeader(Headers.ATTEMPT, Integer.toString(attempt));
+      }
+      Producer producer =
+          exactlyOnce
+              ? new StagedProducer(broker, config.common.maxMessageBytes())
+              : contextProducer;
+      return new Delivery(
+          message, partition.topic, partition.partition, offset, cursor.group, attempt, producer);
+    }
+
+    @Override
+    public void acknowledge(Delivery delivery) {
+      if (delivery.producer() instanceof StagedProducer staged) {
+        staged.commit();
+      }
+      cursor.commit(delivery.offset() + 1);
+    }
+
+    @Override
+    public void redeliver(Delivery delivery, Duration delay) {
+      if (delivery.producer() instanceof StagedProducer staged) {
+        staged.abort();
+      }
+      cursor.attempt = delivery.attempt() + 1;
+      long at = System.nanoTime() + Math.max(1, delay.toNanos());
+      cursor.retryAtNanos = at == 0 ? 1 : at;
+    }
+
+    @Override
+    public CompletionStage<?> publishDeadLetter(
+        String topic, Message deadLetter, Delivery original) {
+      try {
+        return CompletableFuture.completedFuture(broker.publish(topic, deadLetter));
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+  }
+}

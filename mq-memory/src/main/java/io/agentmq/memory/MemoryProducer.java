@@ -1,0 +1,54 @@
+package io.agentmq.memory;
+
+import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessagingException;
+import io.agentmq.api.Producer;
+import io.agentmq.spi.SendChecks;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends by appending to the partition log on the caller's thread: the returned future is already
+ * complete, so {@link #flush()} has nothing to wait for.
+ */
+final class MemoryProducer implements Producer {
+  private final MemoryBroker broker;
+  private final int maxMessageBytes;
+  private final boolean closeable;
+  private volatile boolean closed;
+
+  /**
+   * @param closeable {@code false} for the producer handed to handlers, which the consumer owns
+   */
+  MemoryProducer(MemoryBroker broker, MemoryConfig config, boolean closeable) {
+    this.broker = broker;
+    this.maxMessageBytes = config.common.maxMessageBytes();
+    this.closeable = closeable;
+  }
+
+  @Override
+  public CompletableFuture<DeliveryReport> send(String topic, Message message) {
+    if (closed) {
+      throw new IllegalStateException(
+          "this producer is closed; create another with createProducer()");
+    }
+    SendChecks.check(topic, message, maxMessageBytes);
+    try {
+      return CompletableFuture.completedFuture(broker.publish(topic, message));
+    } catch (MessagingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void flush() {
+    // Sends complete before send() returns.
+  }
+
+  @Override
+  public void close() {
+    if (closeable) {
+      closed = true;
+    }
+  }
+}

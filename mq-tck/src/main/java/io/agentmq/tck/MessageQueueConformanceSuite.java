@@ -1,0 +1,929 @@
+package io.agentmq.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.agentmq.api.Consumer;
+import io.agentmq.api.DeadLetterPolicy;
+import io.agentmq.api.Delivery;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.Headers;
+import io.agentmq.api.Health;
+import io.agentmq.api.InvalidMessageException;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
+import io.agentmq.api.NonRetryableException;
+import io.agentmq.api.Producer;
+import io.agentmq.api.RetryPolicy;
+import io.agentmq.api.StartPosition;
+import io.agentmq.api.Subscription;
+import io.agentmq.api.TopicSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The AgentMQ contract. A backend runs it by extending this class once, saying how to reach its
+ * broker ({@link #configure}) and what it supports ({@link #capabilities()}).
+ *
+ * <p>Every test uses its own topics and groups, so one broker serves the whole run. Tests that need
+ * a capability the backend lacks are skipped with the reason printed.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+public abstract class MessageQueueConformanceSuite {
+
+  private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+
+  /** What the backend under test supports. */
+  protected abstract Capabilities capabilities();
+
+  /** Sets {@code broker_type} and whatever the backend needs to reach its broker. */
+  protected abstract MqConfig.Builder configure(MqConfig.Builder builder);
+
+  /** Opens a queue with the suite's settings plus {@code extra}; closed after the test. */
+  protected MessageQueue open(UnaryOperator<MqConfig.Builder> extra) {
+    MqConfig.Builder builder =
+        configure(MqConfig.builder())
+            .maxRetries(3)
+            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
+            .set(MqConfig.TOPIC_DEFAULT_PARTITIONS, "4")
+            .set(MqConfig.CONSUMER_CLOSE_TIMEOUT_MS, "10000");
+    MessageQueue queue = MessageQueue.create(extra.apply(builder).build());
+    resources.add(queue);
+    return queue;
+  }
+
+  protected MessageQueue open() {
+    return open(b -> b);
+  }
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (AutoCloseable resource : resources) {
+      resource.close();
+    }
+    resources.clear();
+  }
+
+  /** A topic name no other test uses. */
+  protected static String newTopic(String purpose) {
+    return "tck-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  protected static String newGroup(String purpose) {
+    return "g-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Sends {@code n} messages ({@code m0}, {@code m1}...) and returns their ids in order. */
+  protected static List<String> sendAll(Producer producer, String topic, int n) {
+    List<CompletableFuture<DeliveryReport>> futures = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      futures.add(producer.send(topic, Message.of(bytes("m" + i))));
+    }
+    List<String> ids = new ArrayList<>(n);
+    for (CompletableFuture<DeliveryReport> f : futures) {
+      ids.add(f.join().messageId());
+    }
+    return ids;
+  }
+
+  private Consumer subscribe(MessageQueue queue, Subscription.Builder subscription) {
+    return queue.subscribe(subscription.build());
+  }
+
+  private static Subscription.Builder sub(String topic, String group, Inbox inbox) {
+    return Subscription.to(topic).group(group).handler(inbox.handler());
+  }
+
+  /** Keeps waiting {@code quiet} and asserts the count stays as it is. */
+  private static void assertStaysAt(Inbox inbox, int expected, Duration quiet) {
+    await().during(quiet).atMost(quiet.plusSeconds(30)).until(() -> inbox.size() == expected);
+  }
+
+  @Nested
+  @DisplayName("publish and subscribe")
+  class PublishSubscribe {
+
+    @Test
+    @DisplayName("delivers a message with its id, key, headers and payload intact")
+    void roundTrip() {
+      MessageQueue queue = open();
+      String topic = newTopic("roundtrip");
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, newGroup("rt"), inbox));
+      Message sent =
+          Message.builder(new byte[] {0, 1, 2, (byte) 0xFF, 127})
+              .id("id-" + UUID.randomUUID())
+              .key("order-42")
+              .header(Headers.TYPE, "agentmq.v1.ChangeRequest")
+              .header(Headers.CORRELATION_ID, "corr-1")
+              .header("x-custom", "ünïcödé")
+              .build();
+
+      DeliveryReport report = queue.createProducer().sendAndWait(topic, sent);
+
+      assertThat(report.topic()).isEqualTo(topic);
+      assertThat(report.messageId()).isEqualTo(sent.id());
+      Delivery got = inbox.awaitAtLeast(1).deliveries().get(0);
+      assertThat(got.id()).isEqualTo(sent.id());
+      assertThat(got.key()).contains("order-42");
+      assertThat(got.payload()).containsExactly(0, 1, 2, 0xFF, 127);
+      assertThat(got.message().headers()).containsAllEntriesOf(sent.headers());
+      assertThat(got.message().timestampMillis()).isEqualTo(sent.timestampMillis());
+      assertThat(got.topic()).isEqualTo(topic);
+      assertThat(got.attempt()).isEqualTo(1);
+      assertStaysAt(inbox, 1, Duration.ofMillis(200));
+    }
+
+    @Test
+    @DisplayName("delivers an empty payload as empty")
+    void emptyPayload() {
+      MessageQueue queue = open();
+      String topic = newTopic("empty");
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, newGroup("empty"), inbox));
+
+      String id = queue.createProducer().sendAndWait(topic, Message.of(new byte[0])).messageId();
+
+      Delivery got = inbox.awaitAtLeast(1).deliveries().get(0);
+      assertThat(got.id()).isEqualTo(id);
+      assertThat(got.payload()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("keeps 20 topics of 100 messages apart")
+    void noCrossTopicLeakage() {
+      MessageQueue queue = open();
+      Producer producer = queue.createProducer();
+      Map<String, Inbox> inboxes = new HashMap<>();
+      Map<String, List<String>> sent = new HashMap<>();
+      for (int t = 0; t < 20; t++) {
+        String topic = newTopic("leak" + t);
+        Inbox inbox = new Inbox();
+        inboxes.put(topic, inbox);
+        subscribe(queue, sub(topic, newGroup("leak"), inbox));
+      }
+      inboxes.keySet().forEach(topic -> sent.put(topic, sendAll(producer, topic, 100)));
+
+      inboxes.forEach(
+          (topic, inbox) -> {
+            inbox.awaitIds(new HashSet<>(sent.get(topic)));
+            assertThat(inbox.ids()).containsExactlyInAnyOrderElementsOf(sent.get(topic));
+            assertThat(inbox.deliveries()).allMatch(d -> d.topic().equals(topic));
+          });
+    }
+
+    @Test
+    @DisplayName("receives every message of 20 threads sending 500 each")
+    void concurrentProducers() throws Exception {
+      MessageQueue queue = open();
+      String topic = newTopic("concurrent");
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, newGroup("conc"), inbox).concurrency(4));
+      Producer producer = queue.createProducer();
+      Set<String> sent = ConcurrentHashMap.newKeySet();
+      ExecutorService pool = Executors.newFixedThreadPool(20);
+      try {
+        CountDownLatch start = new CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 20; t++) {
+          done.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    sent.addAll(sendAll(producer, topic, 500));
+                    return null;
+                  }));
+        }
+        start.countDown();
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+
+      assertThat(sent).hasSize(10_000);
+      inbox.awaitIds(sent);
+      assertThat(inbox.size()).isEqualTo(10_000);
+      assertThat(inbox.duplicates()).isZero();
+    }
+
+    @Test
+    @DisplayName(
+        "completes every future and delivers everything when a producer closes after"
+            + " 10k async sends")
+    void closeFlushes() {
+      MessageQueue queue = open();
+      String topic = newTopic("flush");
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, newGroup("flush"), inbox).concurrency(2));
+      Producer producer = queue.createProducer();
+      List<CompletableFuture<DeliveryReport>> futures = new ArrayList<>();
+      for (int i = 0; i < 10_000; i++) {
+        futures.add(producer.send(topic, Message.of(bytes("f" + i))));
+      }
+
+      producer.close();
+
+      assertThat(futures).allMatch(CompletableFuture::isDone);
+      assertThat(futures).noneMatch(CompletableFuture::isCompletedExceptionally);
+      Set<String> ids = new HashSet<>();
+      futures.forEach(f -> ids.add(f.join().messageId()));
+      inbox.awaitIds(ids);
+      assertThat(inbox.size()).isEqualTo(10_000);
+    }
+
+    @Test
+    @DisplayName("handles messages with an async handler completing on another thread")
+    void asyncHandler() {
+      MessageQueue queue = open();
+      String topic = newTopic("async");
+      Inbox inbox = new Inbox();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      resources.add(pool::shutdownNow);
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("async"))
+              .asyncHandler(d -> CompletableFuture.runAsync(() -> inbox.add(d), pool)));
+
+      List<String> sent = sendAll(queue.createProducer(), topic, 500);
+
+      inbox.awaitIds(new HashSet<>(sent));
+      assertStaysAt(inbox, 500, Duration.ofMillis(200));
+    }
+  }
+
+  @Nested
+  @DisplayName("consumer groups")
+  class Groups {
+
+    @Test
+    @DisplayName("shares a topic between two consumers of one group, without loss or duplicates")
+    void competingConsumers() {
+      assumeTrue(capabilities().consumerGroups(), "backend declares no consumer groups");
+      MessageQueue queue = open();
+      String topic = newTopic("compete");
+      String group = newGroup("compete");
+      Inbox first = new Inbox();
+      Inbox second = new Inbox();
+      Inbox all = new Inbox();
+      subscribe(queue, Subscription.to(topic).group(group).handler(slowly(first, all)));
+      subscribe(queue, Subscription.to(topic).group(group).handler(slowly(second, all)));
+
+      List<String> sent = sendAll(queue.createProducer(), topic, 200);
+
+      all.awaitIds(new HashSet<>(sent));
+      assertThat(all.size()).isEqualTo(200);
+      assertThat(first.size()).isPositive();
+      assertThat(second.size()).isPositive();
+      assertThat(first.size() + second.size()).isEqualTo(200);
+    }
+
+    private io.agentmq.api.MessageHandler slowly(Inbox mine, Inbox all) {
+      return d -> {
+        Thread.sleep(2);
+        mine.add(d);
+        all.add(d);
+      };
+    }
+
+    @Test
+    @DisplayName("gives every message to each of two groups")
+    void twoGroups() {
+      MessageQueue queue = open();
+      String topic = newTopic("twogroups");
+      Inbox a = new Inbox();
+      Inbox b = new Inbox();
+      subscribe(queue, sub(topic, newGroup("a"), a));
+      subscribe(queue, sub(topic, newGroup("b"), b));
+
+      List<String> sent = sendAll(queue.createProducer(), topic, 300);
+
+      a.awaitIds(new HashSet<>(sent));
+      b.awaitIds(new HashSet<>(sent));
+      assertThat(a.ids()).containsExactlyInAnyOrderElementsOf(sent);
+      assertThat(b.ids()).containsExactlyInAnyOrderElementsOf(sent);
+    }
+
+    @Test
+    @DisplayName("starts a new group at the earliest message when asked to")
+    void newGroupEarliest() {
+      assumeTrue(
+          capabilities().newGroupReadsHistory(),
+          "backend declares that a new group does not read history");
+      MessageQueue queue = open();
+      String topic = newTopic("earliest");
+      queue.admin().createTopic(queue.config().topic(topic));
+      List<String> before = sendAll(queue.createProducer(), topic, 50);
+      Inbox inbox = new Inbox();
+
+      subscribe(queue, sub(topic, newGroup("late"), inbox).startFrom(StartPosition.EARLIEST));
+
+      inbox.awaitIds(new HashSet<>(before));
+      assertThat(inbox.ids()).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
+    @DisplayName("starts a new group after the last message when asked for the latest")
+    void newGroupLatest() {
+      MessageQueue queue = open();
+      String topic = newTopic("latest");
+      queue.admin().createTopic(queue.config().topic(topic));
+      Producer producer = queue.createProducer();
+      List<String> before = sendAll(producer, topic, 50);
+      Inbox inbox = new Inbox();
+
+      subscribe(queue, sub(topic, newGroup("latest"), inbox).startFrom(StartPosition.LATEST));
+      List<String> after = sendAll(producer, topic, 20);
+
+      inbox.awaitIds(new HashSet<>(after));
+      assertStaysAt(inbox, 20, Duration.ofMillis(300));
+      assertThat(inbox.ids()).doesNotContainAnyElementsOf(before);
+    }
+
+    @Test
+    @DisplayName(
+        "resumes after the last acknowledged message, with no loss and no duplicates,"
+            + " when a consumer closes mid-stream and another opens in the same group")
+    void reopenInSameGroup() {
+      MessageQueue queue = open();
+      String topic = newTopic("reopen");
+      String group = newGroup("reopen");
+      Inbox inbox = new Inbox();
+      CountDownLatch enough = new CountDownLatch(300);
+      Consumer first =
+          queue.subscribe(
+              Subscription.to(topic)
+                  .group(group)
+                  .handler(
+                      d -> {
+                        inbox.add(d);
+                        enough.countDown();
+                        Thread.sleep(1);
+                      })
+                  .build());
+      List<String> sent = sendAll(queue.createProducer(), topic, 1000);
+      await().atMost(Inbox.TIMEOUT).until(() -> enough.getCount() == 0);
+
+      first.close();
+      int beforeReopen = inbox.size();
+      assertThat(beforeReopen).isLessThan(1000);
+      subscribe(queue, sub(topic, group, inbox));
+
+      inbox.awaitIds(new HashSet<>(sent));
+      assertStaysAt(inbox, 1000, Duration.ofMillis(300));
+      assertThat(inbox.duplicates()).isZero();
+    }
+
+    @Test
+    @DisplayName(
+        "redelivers to the next consumer of the group a message whose retry was pending"
+            + " when its consumer closed")
+    void pendingRetrySurvivesClose() {
+      MessageQueue queue = open();
+      String topic = newTopic("pending");
+      String group = newGroup("pending");
+      AtomicInteger attempts = new AtomicInteger();
+      Consumer failing =
+          queue.subscribe(
+              Subscription.to(topic)
+                  .group(group)
+                  .retryPolicy(
+                      RetryPolicy.ofRetries(100)
+                          .withBackoff(Duration.ofMillis(50), Duration.ofMillis(50)))
+                  .handler(
+                      d -> {
+                        attempts.incrementAndGet();
+                        throw new IllegalStateException("not yet");
+                      })
+                  .build());
+      String id = queue.createProducer().sendAndWait(topic, Message.ofText("x")).messageId();
+      await().atMost(Inbox.TIMEOUT).until(() -> attempts.get() >= 2);
+
+      failing.close();
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, group, inbox));
+
+      inbox.awaitIds(Set.of(id));
+      assertThat(inbox.ids()).containsExactly(id);
+    }
+  }
+
+  @Nested
+  @DisplayName("ordering")
+  class Ordering {
+
+    @Test
+    @DisplayName("handles 1000 messages over 16 keys in publish order per key, with 4 threads")
+    void perKeyOrder() {
+      assumeTrue(capabilities().orderedPerKey(), "backend declares no per-key order");
+      MessageQueue queue = open();
+      String topic = newTopic("order");
+      Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+      Inbox inbox = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("order"))
+              .concurrency(4)
+              .handler(
+                  d -> {
+                    seen.computeIfAbsent(
+                            d.key().orElseThrow(),
+                            k -> Collections.synchronizedList(new ArrayList<>()))
+                        .add(Integer.parseInt(d.message().payloadAsText()));
+                    inbox.add(d);
+                  }));
+      Producer producer = queue.createProducer();
+      List<CompletableFuture<DeliveryReport>> futures = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        futures.add(
+            producer.send(topic, Message.of("key-" + (i % 16), bytes(Integer.toString(i)))));
+      }
+      futures.forEach(CompletableFuture::join);
+
+      inbox.awaitAtLeast(1000);
+      assertThat(seen).hasSize(16);
+      seen.forEach(
+          (key, values) -> {
+            int k = Integer.parseInt(key.substring(4));
+            List<Integer> expected = new ArrayList<>();
+            for (int i = k; i < 1000; i += 16) {
+              expected.add(i);
+            }
+            assertThat(values).as("order of %s", key).containsExactlyElementsOf(expected);
+          });
+    }
+  }
+
+  @Nested
+  @DisplayName("handler outcomes")
+  class HandlerOutcomes {
+
+    @Test
+    @DisplayName("redelivers a message whose handler threw, until it succeeds")
+    void redeliveredUntilSuccess() {
+      MessageQueue queue = open();
+      String topic = newTopic("redeliver");
+      List<Integer> attempts = new CopyOnWriteArrayList<>();
+      Inbox done = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("redeliver"))
+              .handler(
+                  d -> {
+                    attempts.add(d.attempt());
+                    if (d.attempt() < 3) {
+                      throw new IllegalStateException("failing attempt " + d.attempt());
+                    }
+                    done.add(d);
+                  }));
+
+      String id = queue.createProducer().sendAndWait(topic, Message.ofText("retry me")).messageId();
+
+      done.awaitIds(Set.of(id));
+      assertThat(attempts).containsExactly(1, 2, 3);
+      assertThat(done.deliveries().get(0).header(Headers.ATTEMPT)).contains("3");
+      assertStaysAt(done, 1, Duration.ofMillis(200));
+    }
+
+    @Test
+    @DisplayName(
+        "stops retrying after max_retries and dead-letters the original bytes with every"
+            + " mq-dlq-* header")
+    void deadLetterAfterMaxRetries() {
+      MessageQueue queue = open(b -> b.maxRetries(2));
+      String topic = newTopic("dlq");
+      String group = newGroup("dlq");
+      AtomicInteger attempts = new AtomicInteger();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(group)
+              .handler(
+                  d -> {
+                    attempts.incrementAndGet();
+                    throw new IllegalArgumentException("cannot handle " + d.id());
+                  }));
+      Inbox deadLetters = new Inbox();
+      subscribe(
+          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("dlq-reader"), deadLetters));
+      byte[] payload = {9, 8, 7, 0, -1};
+      Message sent = Message.builder(payload).key("k1").header("x-origin", "test").build();
+      long before = System.currentTimeMillis();
+
+      queue.createProducer().sendAndWait(topic, sent);
+
+      Delivery dead = deadLetters.awaitAtLeast(1).deliveries().get(0);
+      assertThat(attempts.get()).isEqualTo(3);
+      assertThat(dead.id()).isEqualTo(sent.id());
+      assertThat(dead.payload()).containsExactly(payload);
+      assertThat(dead.key()).contains("k1");
+      Map<String, String> h = dead.message().headers();
+      assertThat(h).containsEntry("x-origin", "test");
+      assertThat(h.get(Headers.DLQ_REASON)).contains("3 attempts").contains("cannot handle");
+      assertThat(h).containsEntry(Headers.DLQ_EXCEPTION, IllegalArgumentException.class.getName());
+      assertThat(h).containsEntry(Headers.DLQ_ORIGINAL_TOPIC, topic);
+      assertThat(h).containsKey(Headers.DLQ_ORIGINAL_PARTITION);
+      assertThat(h).containsKey(Headers.DLQ_ORIGINAL_OFFSET);
+      assertThat(h).containsEntry(Headers.DLQ_GROUP, group);
+      assertThat(h).containsEntry(Headers.DLQ_ATTEMPTS, "3");
+      assertThat(Long.parseLong(h.get(Headers.DLQ_FAILED_AT)))
+          .isBetween(before, System.currentTimeMillis());
+      assertStaysAt(deadLetters, 1, Duration.ofMillis(200));
+      assertThat(attempts.get()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("dead-letters a NonRetryableException at once, with no retry")
+    void nonRetryable() {
+      MessageQueue queue = open();
+      String topic = newTopic("nonretry");
+      AtomicInteger attempts = new AtomicInteger();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("nonretry"))
+              .handler(
+                  d -> {
+                    attempts.incrementAndGet();
+                    throw new NonRetryableException("malformed request");
+                  }));
+      Inbox deadLetters = new Inbox();
+      subscribe(
+          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+
+      String id = queue.createProducer().sendAndWait(topic, Message.ofText("bad")).messageId();
+
+      Delivery dead = deadLetters.awaitIds(Set.of(id)).deliveries().get(0);
+      assertThat(dead.header(Headers.DLQ_ATTEMPTS)).contains("1");
+      assertThat(dead.header(Headers.DLQ_REASON).orElseThrow()).contains("malformed request");
+      assertStaysAt(deadLetters, 1, Duration.ofMillis(200));
+      assertThat(attempts.get()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("keeps retrying past max_retries, never dropping, when dead-lettering is disabled")
+    void deadLetterDisabled() {
+      MessageQueue queue = open(b -> b.maxRetries(1).deadLetter(false));
+      String topic = newTopic("nodlq");
+      AtomicInteger attempts = new AtomicInteger();
+      Inbox done = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("nodlq"))
+              .handler(
+                  d -> {
+                    if (attempts.incrementAndGet() <= 4) {
+                      throw new NonRetryableException("still failing");
+                    }
+                    done.add(d);
+                  }));
+
+      String id = queue.createProducer().sendAndWait(topic, Message.ofText("keep")).messageId();
+
+      done.awaitIds(Set.of(id));
+      assertThat(attempts.get()).isEqualTo(5);
+      assertThat(queue.admin().listTopics())
+          .doesNotContain(DeadLetterPolicy.deadLetterTopic(topic));
+    }
+
+    @Test
+    @DisplayName(
+        "never redelivers under at-most-once: a failed message goes to the dead-letter"
+            + " topic after one attempt")
+    void atMostOnce() {
+      MessageQueue queue = open(b -> b.deliveryMode(DeliveryMode.AT_MOST_ONCE));
+      String topic = newTopic("amo");
+      Inbox attempts = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("amo"))
+              .handler(
+                  d -> {
+                    attempts.add(d);
+                    if (d.message().payloadAsText().equals("fail")) {
+                      throw new IllegalStateException("boom");
+                    }
+                  }));
+      Inbox deadLetters = new Inbox();
+      subscribe(
+          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+      Producer producer = queue.createProducer();
+
+      String failed = producer.sendAndWait(topic, Message.of("k", bytes("fail"))).messageId();
+      String ok = producer.sendAndWait(topic, Message.of("k", bytes("ok"))).messageId();
+
+      attempts.awaitIds(Set.of(failed, ok));
+      deadLetters.awaitIds(Set.of(failed));
+      assertStaysAt(attempts, 2, Duration.ofMillis(300));
+      assertThat(attempts.countsById()).containsEntry(failed, 1).containsEntry(ok, 1);
+    }
+
+    @Test
+    @DisplayName("treats an async handler's exceptional completion like a throw")
+    void asyncFailure() {
+      MessageQueue queue = open(b -> b.maxRetries(1));
+      String topic = newTopic("asyncfail");
+      List<Integer> attempts = new CopyOnWriteArrayList<>();
+      Inbox done = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("asyncfail"))
+              .asyncHandler(
+                  d -> {
+                    attempts.add(d.attempt());
+                    if (d.message().payloadAsText().equals("always") || d.attempt() == 1) {
+                      return CompletableFuture.failedFuture(
+                          new IllegalStateException("async boom"));
+                    }
+                    done.add(d);
+                    return CompletableFuture.completedFuture(null);
+                  }));
+      Inbox deadLetters = new Inbox();
+      subscribe(
+          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+      Producer producer = queue.createProducer();
+
+      String once = producer.sendAndWait(topic, Message.of("a", bytes("once"))).messageId();
+      String always = producer.sendAndWait(topic, Message.of("b", bytes("always"))).messageId();
+
+      done.awaitIds(Set.of(once));
+      Delivery dead = deadLetters.awaitIds(Set.of(always)).deliveries().get(0);
+      assertThat(dead.header(Headers.DLQ_REASON).orElseThrow()).contains("async boom");
+      assertThat(dead.header(Headers.DLQ_ATTEMPTS)).contains("2");
+      assertThat(done.ids()).containsExactly(once);
+    }
+
+    @Test
+    @DisplayName("keeps consuming after handlers throw")
+    void exceptionDoesNotStopConsumer() {
+      MessageQueue queue = open();
+      String topic = newTopic("keepgoing");
+      Inbox ok = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("keepgoing"))
+              .handler(
+                  d -> {
+                    String text = d.message().payloadAsText();
+                    if (text.startsWith("bad")) {
+                      throw new NonRetryableException("bad input " + text);
+                    }
+                    if (text.startsWith("error")) {
+                      throw new AssertionError("an Error from the handler");
+                    }
+                    ok.add(d);
+                  }));
+      Producer producer = queue.createProducer();
+      producer.sendAndWait(topic, Message.ofText("bad-1"));
+      producer.sendAndWait(topic, Message.ofText("error-1"));
+
+      List<String> good = sendAll(producer, topic, 100);
+
+      ok.awaitIds(new HashSet<>(good));
+      assertThat(ok.size()).isEqualTo(100);
+    }
+  }
+
+  @Nested
+  @DisplayName("exactly-once")
+  class ExactlyOnce {
+
+    @Test
+    @DisplayName(
+        "publishes what a handler sends exactly once even when the handler fails after"
+            + " sending")
+    void consumeTransformProduce() {
+      assumeTrue(capabilities().exactlyOnce(), "backend declares no exactly-once delivery");
+      MessageQueue queue = open(b -> b.deliveryMode(DeliveryMode.EXACTLY_ONCE).maxRetries(5));
+      String in = newTopic("eos-in");
+      String out = newTopic("eos-out");
+      subscribe(
+          queue,
+          Subscription.to(in)
+              .group(newGroup("eos"))
+              .concurrency(2)
+              .handler(
+                  d -> {
+                    d.producer()
+                        .send(out, Message.builder(d.payload()).id("out-" + d.id()).build());
+                    if (d.attempt() == 1 && d.offset() % 3 == 0) {
+                      throw new IllegalStateException("fail after sending");
+                    }
+                  }));
+      Inbox output = new Inbox();
+      subscribe(queue, sub(out, newGroup("eos-reader"), output));
+
+      List<String> sent = sendAll(queue.createProducer(), in, 300);
+
+      Set<String> expected = new HashSet<>();
+      sent.forEach(id -> expected.add("out-" + id));
+      output.awaitIds(expected);
+      assertStaysAt(output, 300, Duration.ofMillis(300));
+      assertThat(output.duplicates()).isZero();
+    }
+  }
+
+  @Nested
+  @DisplayName("input validation")
+  class Validation {
+
+    @Test
+    @DisplayName("rejects an invalid topic name with the naming rule, sending nothing")
+    void invalidTopic() {
+      MessageQueue queue = open();
+      Producer producer = queue.createProducer();
+
+      for (String bad : List.of("", "has space", "slash/no", "..", "x".repeat(250))) {
+        assertThatThrownBy(() -> producer.send(bad, Message.ofText("x")))
+            .isInstanceOf(InvalidMessageException.class)
+            .hasMessageContaining("invalid topic name")
+            .hasMessageContaining(TopicSpec.NAME_RULE);
+      }
+      assertThat(queue.admin().listTopics()).noneMatch(t -> t.contains(" ") || t.contains("/"));
+    }
+
+    @Test
+    @DisplayName("rejects a null payload when the message is built")
+    void nullPayload() {
+      assertThatThrownBy(() -> Message.of((byte[]) null))
+          .isInstanceOf(NullPointerException.class)
+          .hasMessageContaining("payload must not be null");
+    }
+
+    @Test
+    @DisplayName("rejects a message over producer.max_message_bytes, sending nothing")
+    void oversize() {
+      MessageQueue queue = open(b -> b.set(MqConfig.MAX_MESSAGE_BYTES, "1024"));
+      String topic = newTopic("oversize");
+      Inbox inbox = new Inbox();
+      subscribe(queue, sub(topic, newGroup("oversize"), inbox));
+      Producer producer = queue.createProducer();
+
+      assertThatThrownBy(() -> producer.send(topic, Message.of(new byte[2048])))
+          .isInstanceOf(InvalidMessageException.class)
+          .hasMessageContaining("producer.max_message_bytes = 1024");
+      String small = producer.sendAndWait(topic, Message.of(new byte[100])).messageId();
+
+      inbox.awaitIds(Set.of(small));
+      assertStaysAt(inbox, 1, Duration.ofMillis(200));
+    }
+
+    @Test
+    @DisplayName("refuses to send on a closed producer")
+    void sendAfterClose() {
+      MessageQueue queue = open();
+      Producer producer = queue.createProducer();
+      producer.close();
+
+      assertThatThrownBy(() -> producer.send(newTopic("closed"), Message.ofText("x")))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("closed");
+    }
+  }
+
+  @Nested
+  @DisplayName("lifecycle and health")
+  class Lifecycle {
+
+    @Test
+    @DisplayName("reports UP with consumer details while running and DOWN after close")
+    void health() {
+      MessageQueue queue = open();
+      String topic = newTopic("health");
+      String group = newGroup("health");
+      Inbox inbox = new Inbox();
+      Consumer consumer = subscribe(queue, sub(topic, group, inbox));
+      queue.createProducer().sendAndWait(topic, Message.ofText("x"));
+      inbox.awaitAtLeast(1);
+
+      Health running = consumer.health();
+      assertThat(running.isUp()).isTrue();
+      assertThat(running.details())
+          .containsEntry("group", group)
+          .containsEntry("paused", false)
+          .containsKey("lastPollAgeMs");
+      assertThat(queue.health().isUp()).isTrue();
+
+      consumer.close();
+      assertThat(consumer.health().isUp()).isFalse();
+      queue.close();
+      assertThat(queue.health().isUp()).isFalse();
+    }
+
+    @Test
+    @DisplayName("closes producers, consumers and queues idempotently")
+    void closeIdempotent() {
+      MessageQueue queue = open();
+      Producer producer = queue.createProducer();
+      Consumer consumer = subscribe(queue, sub(newTopic("close"), newGroup("close"), new Inbox()));
+
+      producer.close();
+      producer.close();
+      consumer.close();
+      consumer.close();
+      queue.close();
+      queue.close();
+
+      assertThat(queue.health().isUp()).isFalse();
+    }
+
+    @Test
+    @DisplayName("stops delivery while paused and continues after resume, losing nothing")
+    void pauseResume() {
+      MessageQueue queue = open();
+      String topic = newTopic("pause");
+      Inbox inbox = new Inbox();
+      Consumer consumer = subscribe(queue, sub(topic, newGroup("pause"), inbox));
+      Producer producer = queue.createProducer();
+      List<String> first = sendAll(producer, topic, 10);
+      inbox.awaitIds(new HashSet<>(first));
+
+      consumer.pause();
+      assertThat(consumer.isPaused()).isTrue();
+      assertThat(consumer.health().details()).containsEntry("paused", true);
+      List<String> second = sendAll(producer, topic, 10);
+      assertStaysAt(inbox, 10, Duration.ofMillis(500));
+
+      consumer.resume();
+      inbox.awaitIds(new HashSet<>(second));
+      assertThat(inbox.size()).isEqualTo(20);
+    }
+  }
+
+  @Nested
+  @DisplayName("topic administration")
+  class Administration {
+
+    @Test
+    @DisplayName("creates, lists, describes and deletes a topic; creating twice is harmless")
+    void roundTrip() {
+      MessageQueue queue = open();
+      String topic = newTopic("admin");
+      TopicSpec spec = TopicSpec.of(topic, 3);
+
+      assertThat(queue.admin().createTopic(spec)).isTrue();
+      assertThat(queue.admin().createTopic(spec)).isFalse();
+
+      assertThat(queue.admin().listTopics())
+          .contains(topic, DeadLetterPolicy.deadLetterTopic(topic));
+      TopicSpec described = queue.admin().describeTopic(topic).orElseThrow();
+      assertThat(described.name()).isEqualTo(topic);
+      assertThat(described.partitions()).isEqualTo(3);
+      assertThat(described.replicationFactor()).isEqualTo(1);
+
+      assertThat(queue.admin().deleteTopic(topic)).isTrue();
+      await().atMost(Inbox.TIMEOUT).until(() -> !queue.admin().listTopics().contains(topic));
+      assertThat(queue.admin().describeTopic(topic)).isEmpty();
+      assertThat(queue.admin().deleteTopic(topic)).isFalse();
+    }
+
+    @Test
+    @DisplayName("creates configured topics with their configured partitions")
+    void configuredTopic() {
+      String topic = newTopic("configured");
+      MessageQueue queue = open(b -> b.topic(TopicSpec.of(topic, 2)));
+
+      queue.createProducer().sendAndWait(topic, Message.ofText("x"));
+
+      assertThat(queue.admin().describeTopic(topic).orElseThrow().partitions()).isEqualTo(2);
+    }
+  }
+}
