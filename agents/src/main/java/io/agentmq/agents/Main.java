@@ -38,22 +38,25 @@ public final class Main {
         args.length > 0
             ? String.join(" ", args)
             : "Add a health endpoint\n- add /health route\n- report broker status\n- document it";
-    List<String> steps =
-        request
-            .lines()
-            .map(String::strip)
-            .filter(line -> line.startsWith("- "))
-            .map(line -> line.substring(2))
-            .collect(Collectors.toList());
-    if (steps.isEmpty()) {
-      steps = List.of(request.strip());
-    }
+    List<String> steps = steps(request);
     try {
       System.exit(run(config, request, steps.size()) ? 0 : 1);
     } catch (ConfigException e) {
       System.err.println("agentmq: " + e.getMessage());
       System.exit(2);
     }
+  }
+
+  /** The markdown list items of a request, or the whole request as one step. */
+  static List<String> steps(String request) {
+    List<String> items =
+        request
+            .lines()
+            .map(String::strip)
+            .filter(line -> line.startsWith("- "))
+            .map(line -> line.substring(2))
+            .collect(Collectors.toList());
+    return items.isEmpty() ? List.of(request.strip()) : items;
   }
 
   static boolean run(MqConfig config, String request, int expectedSteps)
@@ -67,17 +70,7 @@ public final class Main {
               .group(config.group("example_planner"))
               .handler(
                   d -> {
-                    List<String> lines =
-                        d.message()
-                            .payloadAsText()
-                            .lines()
-                            .map(String::strip)
-                            .filter(l -> l.startsWith("- "))
-                            .map(l -> l.substring(2))
-                            .collect(Collectors.toList());
-                    if (lines.isEmpty()) {
-                      lines = List.of(d.message().payloadAsText().strip());
-                    }
+                    List<String> lines = steps(d.message().payloadAsText());
                     System.out.printf(
                         "  planner  <- %s: %d step(s) from request %s%n",
                         REQUESTS, lines.size(), d.id());

@@ -24,6 +24,15 @@ public interface Admin {
    */
   boolean deleteTopic(String name);
 
+  /**
+   * Forgets a consumer group and its positions, so the broker stops keeping messages for it (a
+   * group outlives its consumers, like a durable queue).
+   *
+   * @return {@code false} if there was no such group
+   * @throws IllegalStateException if the group still has running consumers
+   */
+  boolean deleteGroup(String group);
+
   /** Every topic, dead-letter topics included. */
   Set<String> listTopics();
 

@@ -15,8 +15,9 @@ public interface Consumer extends AutoCloseable {
   String group();
 
   /**
-   * Stops fetching new messages. Handlers already running finish and are acknowledged. Messages
-   * keep accumulating in the broker and are delivered after {@link #resume()}.
+   * Stops fetching new messages. Handlers already running finish and are acknowledged; a delivery
+   * that was being started as this is called may still run. Messages keep accumulating in the
+   * broker and are delivered after {@link #resume()}.
    */
   void pause();
 
@@ -34,10 +35,12 @@ public interface Consumer extends AutoCloseable {
   Health health();
 
   /**
-   * Stops fetching, waits (up to {@code consumer.close_timeout_ms}) for the handlers already
-   * running, acknowledges what they finished and leaves the group. A message whose handler did not
-   * finish stays unacknowledged and goes to the next consumer of the group. Idempotent; returns
-   * once the consumer's threads have ended.
+   * Stops fetching, waits up to {@code consumer.close_timeout_ms} for the handlers already running,
+   * acknowledges what they finished and leaves the group; the group keeps its position for the next
+   * consumer. Nothing is acknowledged that was not handled, so after a clean close the next
+   * consumer of the group starts right after the last acknowledged message. A handler still running
+   * at the timeout is logged and left to finish (its message is acknowledged if it succeeds).
+   * Idempotent; may be called from a handler.
    */
   @Override
   void close();

@@ -12,9 +12,10 @@ import java.util.Optional;
  * @param group the consumer group it was delivered to
  * @param attempt the delivery attempt, starting at 1
  * @param producer the producer a handler uses for what it emits. Under {@link
- *     DeliveryMode#EXACTLY_ONCE} its sends are published atomically with the acknowledgement of
- *     this delivery and discarded if the handler fails. It belongs to the consumer: do not close
- *     it.
+ *     DeliveryMode#EXACTLY_ONCE} it is a transaction: a send's future completes when the message is
+ *     accepted into it (partition and offset may be {@code -1} until it commits); the messages are
+ *     published together with the acknowledgement of this delivery, and discarded if the handler
+ *     fails or the delivery is dead-lettered. It belongs to the consumer: do not close it.
  */
 public record Delivery(
     Message message,

@@ -47,6 +47,11 @@ class DeliveryEngineTest {
 
   private static DeliveryEngine engine(
       DeliveryMode mode, MessageHandler handler, Settlement settlement) {
+    return engine(mode, handler, RetryPolicy.ofRetries(0), settlement);
+  }
+
+  private static DeliveryEngine engine(
+      DeliveryMode mode, MessageHandler handler, RetryPolicy retries, Settlement settlement) {
     ConsumerSettings settings =
         new ConsumerSettings(
             List.of("t"),
@@ -55,7 +60,7 @@ class DeliveryEngineTest {
             null,
             1,
             mode,
-            RetryPolicy.ofRetries(0),
+            retries,
             DeadLetterPolicy.ENABLED,
             StartPosition.EARLIEST,
             Duration.ofSeconds(1),
@@ -133,20 +138,7 @@ class DeliveryEngineTest {
           }
         };
     DeliveryEngine engine =
-        new DeliveryEngine(
-            new ConsumerSettings(
-                List.of("t"),
-                "g",
-                d -> {},
-                null,
-                1,
-                DeliveryMode.AT_LEAST_ONCE,
-                RetryPolicy.ofRetries(3),
-                DeadLetterPolicy.ENABLED,
-                StartPosition.EARLIEST,
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(1)),
-            failingAck);
+        engine(DeliveryMode.AT_LEAST_ONCE, d -> {}, RetryPolicy.ofRetries(3), failingAck);
 
     assertThat(engine.process(delivery()).join()).isEqualTo(Outcome.REDELIVERY_SCHEDULED);
     assertThat(seen).containsExactly("ack attempt", "redeliver");

@@ -4,6 +4,7 @@ import io.agentmq.api.Admin;
 import io.agentmq.api.TopicSpec;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Topic administration of the memory broker. A memory topic keeps messages by count ({@code
@@ -12,9 +13,23 @@ import java.util.Set;
  */
 final class MemoryAdmin implements Admin {
   private final MemoryBroker broker;
+  private final Supplier<Set<String>> liveGroups;
 
-  MemoryAdmin(MemoryBroker broker) {
+  /**
+   * @param liveGroups the groups that have running consumers
+   */
+  MemoryAdmin(MemoryBroker broker, Supplier<Set<String>> liveGroups) {
     this.broker = broker;
+    this.liveGroups = liveGroups;
+  }
+
+  @Override
+  public boolean deleteGroup(String group) {
+    if (liveGroups.get().contains(group)) {
+      throw new IllegalStateException(
+          "group '" + group + "' still has running consumers; close them before deleting it");
+    }
+    return broker.deleteGroup(group);
   }
 
   @Override

@@ -64,6 +64,26 @@ final class MemoryBroker {
     return topics.remove(name) != null;
   }
 
+  /**
+   * Forgets a group on every topic.
+   *
+   * @return whether the group existed
+   */
+  synchronized boolean deleteGroup(String group) {
+    boolean found = false;
+    for (var it = cursors.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (entry.getKey().endsWith('\0' + group)) {
+        for (GroupCursor cursor : entry.getValue()) {
+          cursor.log.leave(cursor);
+        }
+        it.remove();
+        found = true;
+      }
+    }
+    return found;
+  }
+
   Set<String> topicNames() {
     return new TreeSet<>(topics.keySet());
   }

@@ -159,17 +159,19 @@ final class MemoryConsumer implements Consumer {
     try {
       for (Worker worker : workers) {
         long remaining = deadline - System.nanoTime();
-        if (remaining > 0) {
+        if (remaining > 0 && worker.thread != Thread.currentThread()) {
           TimeUnit.NANOSECONDS.timedJoin(worker.thread, remaining);
         }
       }
-      while (inFlight.get() > 0 && deadline - System.nanoTime() > 0) {
+      while (inFlight.get() > 0
+          && deadline - System.nanoTime() > 0
+          && !isWorker(Thread.currentThread())) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (inFlight.get() > 0 || anyWorkerAlive()) {
+    if (inFlight.get() > 0 || (anyWorkerAlive() && !isWorker(Thread.currentThread()))) {
       log.warn(
           "Consumer of {} (group {}) closed with handlers still running after"
               + " consumer.close_timeout_ms = {}; their messages stay unacknowledged and go to"
@@ -181,6 +183,15 @@ final class MemoryConsumer implements Consumer {
     onClose.run();
     // Let the group's other consumers take over this consumer's partitions at once.
     signal.wakeAll();
+  }
+
+  private boolean isWorker(Thread thread) {
+    for (Worker worker : workers) {
+      if (worker.thread == thread) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean anyWorkerAlive() {
@@ -319,6 +330,8 @@ final class MemoryConsumer implements Consumer {
             outcome = engine.process(delivery);
           } finally {
             worker.busySinceNanos = 0;
+            // A handler may leave the interrupt flag set; it must not break this thread's parking.
+            Thread.interrupted();
           }
           handled++;
           if (!outcome.isDone()) {
@@ -340,6 +353,10 @@ final class MemoryConsumer implements Consumer {
       } finally {
         if (!keepClaim) {
           cursor.release();
+          if (cursor.committed() < partition.tail()) {
+            // Paused or closing with work left: another consumer of the group may take it.
+            signal.wake();
+          }
         }
       }
       return handled;
@@ -394,6 +411,9 @@ final class MemoryConsumer implements Consumer {
     @Override
     public CompletionStage<?> publishDeadLetter(
         String topic, Message deadLetter, Delivery original) {
+      if (original.producer() instanceof StagedProducer staged) {
+        staged.abort();
+      }
       try {
         return CompletableFuture.completedFuture(broker.publish(topic, deadLetter));
       } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /** A {@link MessageQueue} over its own {@link MemoryBroker}. */
 final class MemoryMessageQueue implements MessageQueue {
@@ -27,7 +28,10 @@ final class MemoryMessageQueue implements MessageQueue {
   MemoryMessageQueue(MemoryConfig config) {
     this.config = config;
     this.broker = new MemoryBroker(config);
-    this.admin = new MemoryAdmin(broker);
+    this.admin =
+        new MemoryAdmin(
+            broker,
+            () -> consumers.stream().map(MemoryConsumer::group).collect(Collectors.toSet()));
     this.contextProducer = new MemoryProducer(broker, config, false);
     config.common.topics().values().forEach(broker::createTopic);
   }

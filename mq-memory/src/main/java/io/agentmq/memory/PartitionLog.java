@@ -121,6 +121,15 @@ final class PartitionLog {
     return cursor;
   }
 
+  /** Removes a deleted group; senders waiting for room it held are woken. */
+  synchronized void leave(GroupCursor cursor) {
+    GroupCursor[] kept =
+        Arrays.stream(cursors).filter(c -> c != cursor).toArray(GroupCursor[]::new);
+    cursors = kept;
+    sendersWaiting = false;
+    notifyAll();
+  }
+
   /** Groups slower than the newest {@code capacity} messages, for the "partition full" error. */
   synchronized String slowestGroups() {
     StringBuilder out = new StringBuilder();

@@ -2,20 +2,21 @@ package io.agentmq.memory;
 
 import io.agentmq.api.DeliveryReport;
 import io.agentmq.api.Message;
-import io.agentmq.api.MessagingException;
 import io.agentmq.api.Producer;
 import io.agentmq.spi.SendChecks;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The producer an exactly-once handler gets: it holds sends until the delivery is acknowledged,
- * then publishes them; if the delivery fails they are discarded. So a retried handler never emits
- * twice. Each future completes when its message is published or discarded.
+ * The producer an exactly-once handler gets: a transaction. Sends are checked and accepted at once
+ * (the future completes with partition and offset {@code -1}, as the offset is assigned at commit),
+ * held until the delivery is acknowledged, then published; if the delivery fails or is
+ * dead-lettered they are discarded. So a retried handler never emits twice.
  */
 final class StagedProducer implements Producer {
-  private record Staged(String topic, Message message, CompletableFuture<DeliveryReport> result) {}
+  private record Staged(String topic, Message message) {}
 
   private final MemoryBroker broker;
   private final int maxMessageBytes;
@@ -29,30 +30,29 @@ final class StagedProducer implements Producer {
   @Override
   public synchronized CompletableFuture<DeliveryReport> send(String topic, Message message) {
     SendChecks.check(topic, message, maxMessageBytes);
-    CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
-    staged.add(new Staged(topic, message, result));
-    return result;
+    staged.add(new Staged(topic, message));
+    return CompletableFuture.completedFuture(new DeliveryReport(topic, message.id(), -1, -1));
   }
 
-  /** Publishes what was staged; called when the delivery is acknowledged. */
+  /**
+   * Publishes what was staged; called when the delivery is acknowledged. A message is removed once
+   * published, so if a partition stays full part-way, a second commit does not repeat the ones
+   * already out (the delivery is then redelivered, and its handler may emit them again).
+   */
   synchronized void commit() {
-    for (Staged s : staged) {
-      s.result.complete(broker.publish(s.topic, s.message));
+    for (Iterator<Staged> it = staged.iterator(); it.hasNext(); ) {
+      Staged s = it.next();
+      broker.publish(s.topic, s.message);
+      it.remove();
     }
-    staged.clear();
   }
 
-  /** Drops what was staged; called when the delivery failed. */
+  /** Drops what was staged; called when the delivery failed or is dead-lettered. */
   synchronized void abort() {
-    for (Staged s : staged) {
-      s.result.completeExceptionally(
-          new MessagingException(
-              "not published: the handler of the delivery that sent it failed", true));
-    }
     staged.clear();
   }
 
-  /** Sends are published when the handler's delivery is acknowledged, not before. */
+  /** Nothing to wait for: staged sends are published when the delivery is acknowledged. */
   @Override
   public void flush() {}
 

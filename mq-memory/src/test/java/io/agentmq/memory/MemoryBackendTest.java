@@ -108,6 +108,27 @@ class MemoryBackendTest {
     }
 
     @Test
+    @DisplayName("frees the room a closed group held when the group is deleted")
+    void deletedGroupReleasesRoom() {
+      try (MessageQueue queue = open("5", "200")) {
+        queue.admin().createTopic(TopicSpec.of("abandoned", 1));
+        Consumer consumer = queue.subscribe("abandoned", "gone", d -> {});
+        consumer.pause();
+        Producer producer = queue.createProducer();
+        for (int i = 0; i < 5; i++) {
+          producer.sendAndWait("abandoned", Message.ofText("m" + i));
+        }
+        consumer.close();
+        assertThat(producer.send("abandoned", Message.ofText("blocked")))
+            .isCompletedExceptionally();
+
+        assertThat(queue.admin().deleteGroup("gone")).isTrue();
+
+        assertThat(producer.send("abandoned", Message.ofText("free"))).isCompleted();
+      }
+    }
+
+    @Test
     @DisplayName("keeps the newest messages of a partition no group reads, for a later group")
     void retentionWithoutGroups() {
       try (MessageQueue queue = open("10", "1000")) {

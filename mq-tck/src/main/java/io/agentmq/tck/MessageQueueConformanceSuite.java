@@ -743,7 +743,7 @@ public abstract class MessageQueueConformanceSuite {
               .handler(
                   d -> {
                     d.producer()
-                        .send(out, Message.builder(d.payload()).id("out-" + d.id()).build());
+                        .sendAndWait(out, Message.builder(d.payload()).id("out-" + d.id()).build());
                     if (d.attempt() == 1 && d.offset() % 3 == 0) {
                       throw new IllegalStateException("fail after sending");
                     }
@@ -758,6 +758,39 @@ public abstract class MessageQueueConformanceSuite {
       output.awaitIds(expected);
       assertStaysAt(output, 300, Duration.ofMillis(300));
       assertThat(output.duplicates()).isZero();
+    }
+
+    @Test
+    @DisplayName("discards what a handler sent when its message is dead-lettered")
+    void deadLetteredDiscardsSends() {
+      assumeTrue(capabilities().exactlyOnce(), "backend declares no exactly-once delivery");
+      MessageQueue queue = open(b -> b.deliveryMode(DeliveryMode.EXACTLY_ONCE).maxRetries(1));
+      String in = newTopic("eos-dlq-in");
+      String out = newTopic("eos-dlq-out");
+      subscribe(
+          queue,
+          Subscription.to(in)
+              .group(newGroup("eos-dlq"))
+              .handler(
+                  d -> {
+                    d.producer().send(out, Message.ofText("emitted by " + d.id()));
+                    if (d.message().payloadAsText().startsWith("bad")) {
+                      throw new NonRetryableException("bad input");
+                    }
+                  }));
+      Inbox output = new Inbox();
+      subscribe(queue, sub(out, newGroup("eos-dlq-out"), output));
+      Inbox deadLetters = new Inbox();
+      subscribe(queue, sub(DeadLetterPolicy.deadLetterTopic(in), newGroup("reader"), deadLetters));
+      Producer producer = queue.createProducer();
+
+      String bad = producer.sendAndWait(in, Message.of("k", bytes("bad"))).messageId();
+      producer.sendAndWait(in, Message.of("k", bytes("good")));
+
+      deadLetters.awaitIds(Set.of(bad));
+      output.awaitAtLeast(1);
+      assertStaysAt(output, 1, Duration.ofMillis(300));
+      assertThat(output.deliveries().get(0).message().payloadAsText()).doesNotContain(bad);
     }
   }
 
@@ -913,6 +946,33 @@ public abstract class MessageQueueConformanceSuite {
       await().atMost(Inbox.TIMEOUT).until(() -> !queue.admin().listTopics().contains(topic));
       assertThat(queue.admin().describeTopic(topic)).isEmpty();
       assertThat(queue.admin().deleteTopic(topic)).isFalse();
+    }
+
+    @Test
+    @DisplayName("deletes a consumer group once its consumers are closed, forgetting its position")
+    void deleteGroup() {
+      MessageQueue queue = open();
+      String topic = newTopic("delgroup");
+      String group = newGroup("delgroup");
+      Producer producer = queue.createProducer();
+      Inbox first = new Inbox();
+      Consumer consumer = subscribe(queue, sub(topic, group, first));
+      List<String> sent = sendAll(producer, topic, 5);
+      first.awaitIds(new HashSet<>(sent));
+
+      assertThatThrownBy(() -> queue.admin().deleteGroup(group))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("running consumers");
+      consumer.close();
+      assertThat(queue.admin().deleteGroup(group)).isTrue();
+      assertThat(queue.admin().deleteGroup(group)).isFalse();
+
+      assumeTrue(
+          capabilities().newGroupReadsHistory(),
+          "backend declares that a new group does not read history");
+      Inbox again = new Inbox();
+      subscribe(queue, sub(topic, group, again).startFrom(StartPosition.EARLIEST));
+      again.awaitIds(new HashSet<>(sent));
     }
 
     @Test
