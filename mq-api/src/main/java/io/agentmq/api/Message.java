@@ -35,12 +35,13 @@ public final class Message {
 
   /** A message with a new id, no key, no headers and the current time. */
   public static Message of(byte[] payload) {
-    return builder(payload).build();
+    return of(null, payload);
   }
 
   /** A message with a new id, the given key, no headers and the current time. */
   public static Message of(String key, byte[] payload) {
-    return builder(payload).key(key).build();
+    Objects.requireNonNull(payload, "payload must not be null; use new byte[0]");
+    return new Message(newId(), key, Map.of(), payload, System.currentTimeMillis());
   }
 
   /** A message with a new id and the UTF-8 bytes of {@code text}. */

@@ -16,6 +16,14 @@ public final class SendChecks {
    */
   public static void check(String topic, Message message, int maxMessageBytes) {
     TopicSpec.requireValidName(topic);
+    checkMessage(topic, message, maxMessageBytes);
+  }
+
+  /**
+   * The checks of {@link #check} but the topic name's, for a backend that validates the name where
+   * it looks the topic up (a name found among existing topics is valid).
+   */
+  public static void checkMessage(String topic, Message message, int maxMessageBytes) {
     if (message == null) {
       throw new NullPointerException("message must not be null");
     }

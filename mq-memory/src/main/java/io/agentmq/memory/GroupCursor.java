@@ -1,5 +1,7 @@
 package io.agentmq.memory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -15,6 +17,21 @@ final class GroupCursor {
   final String group;
   final GroupSignal signal;
   private final AtomicBoolean claimed = new AtomicBoolean();
+  private static final VarHandle COMMITTED;
+
+  static {
+    try {
+      COMMITTED = MethodHandles.lookup().findVarHandle(GroupCursor.class, "committed", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Written by the claim holder with release semantics (a plain store on x86: no fence per
+   * message); read by senders and health checks, for whom a slightly stale value is safe.
+   */
+  @SuppressWarnings("FieldMayBeFinal")
   private volatile long committed;
 
   /** Attempt number of the message at {@link #committed()}. */
@@ -36,9 +53,9 @@ final class GroupCursor {
   }
 
   void commit(long next) {
-    committed = next;
+    COMMITTED.setRelease(this, next);
     attempt = 1;
-    log.committed();
+    log.committed(next);
   }
 
   boolean tryClaim() {

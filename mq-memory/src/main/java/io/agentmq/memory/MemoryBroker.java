@@ -27,8 +27,9 @@ final class MemoryBroker {
 
   /** The topic, created from its configured settings if it does not exist. */
   TopicLog topic(String name) {
-    TopicLog log = topics.get(name);
+    TopicLog log = name == null ? null : topics.get(name);
     if (log == null) {
+      TopicSpec.requireValidName(name);
       createTopic(config.common.topic(name));
       log = topics.get(name);
     }

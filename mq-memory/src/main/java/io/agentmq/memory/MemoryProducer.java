@@ -1,6 +1,7 @@
 package io.agentmq.memory;
 
 import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.Producer;
@@ -32,9 +33,12 @@ final class MemoryProducer implements Producer {
       throw new IllegalStateException(
           "this producer is closed; create another with createProducer()");
     }
-    SendChecks.check(topic, message, maxMessageBytes);
+    // The topic's name is checked where the broker looks it up: a name it already holds is valid.
+    SendChecks.checkMessage(topic, message, maxMessageBytes);
     try {
       return CompletableFuture.completedFuture(broker.publish(topic, message));
+    } catch (InvalidMessageException e) {
+      throw e; // an invalid topic name: the caller's mistake, reported at once
     } catch (MessagingException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * (back-pressure). A partition no group reads keeps its newest {@code capacity} messages, like a
  * size-retained Kafka partition, so that a group created later can start from the earliest.
  */
-final class PartitionLog {
+final class PartitionLog extends PaddedAfterTail {
   private static final GroupCursor[] NO_CURSORS = new GroupCursor[0];
 
   final String topic;
@@ -21,13 +21,22 @@ final class PartitionLog {
   private final Message[] slots;
   private final int mask;
   private final long capacity;
-  private volatile long tail;
   private volatile GroupCursor[] cursors = NO_CURSORS;
 
-  /** Lower bound of the slowest group's committed offset (guarded by this). */
-  private long minCommitted;
+  /** The cursors' signals, so that a sender does not touch the cursors' own cache lines. */
+  private volatile GroupSignal[] signals = new GroupSignal[0];
 
   private volatile boolean sendersWaiting;
+
+  /**
+   * While senders wait: the committed offset at which a consumer wakes them. Waking them only once
+   * an eighth of the partition is free, rather than per message, keeps a full partition from
+   * costing a wait/notify pair per message. Waiting senders also re-check every millisecond, so any
+   * room is found even if consumers stop short of this mark.
+   */
+  private volatile long wakeSendersAt;
+
+  private final long wakeBatch;
 
   PartitionLog(String topic, int partition, int capacity) {
     this.topic = topic;
@@ -36,6 +45,7 @@ final class PartitionLog {
     this.slots = new Message[Math.max(size, 1)];
     this.mask = slots.length - 1;
     this.capacity = capacity;
+    this.wakeBatch = Math.max(1, capacity / 8);
   }
 
   /** Next offset to be written. */
@@ -70,8 +80,8 @@ final class PartitionLog {
       slots[(int) (offset & mask)] = message;
       tail = offset + 1;
     }
-    for (GroupCursor cursor : cursors) {
-      cursor.signal.wake();
+    for (GroupSignal signal : signals) {
+      signal.wake();
     }
     return offset;
   }
@@ -88,6 +98,7 @@ final class PartitionLog {
   private boolean awaitRoom(long timeoutNanos) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutNanos;
     while (true) {
+      wakeSendersAt = tail - capacity + wakeBatch;
       sendersWaiting = true;
       if (hasRoom(tail)) {
         return true;
@@ -96,13 +107,15 @@ final class PartitionLog {
       if (remaining <= 0) {
         return false;
       }
-      TimeUnit.NANOSECONDS.timedWait(this, remaining);
+      TimeUnit.NANOSECONDS.timedWait(this, Math.min(remaining, RECHECK_NANOS));
     }
   }
 
-  /** Called after a group commits: wakes senders waiting for room. */
-  void committed() {
-    if (sendersWaiting) {
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** Called after a group commits up to {@code next}: wakes waiting senders once enough is free. */
+  void committed(long next) {
+    if (sendersWaiting && next - wakeSendersAt >= 0) {
       synchronized (this) {
         sendersWaiting = false;
         notifyAll();
@@ -117,6 +130,7 @@ final class PartitionLog {
     GroupCursor[] grown = Arrays.copyOf(cursors, cursors.length + 1);
     grown[cursors.length] = cursor;
     cursors = grown;
+    signals = Arrays.stream(grown).map(c -> c.signal).toArray(GroupSignal[]::new);
     minCommitted = Math.min(minCommitted, offset);
     return cursor;
   }
@@ -126,6 +140,7 @@ final class PartitionLog {
     GroupCursor[] kept =
         Arrays.stream(cursors).filter(c -> c != cursor).toArray(GroupCursor[]::new);
     cursors = kept;
+    signals = Arrays.stream(kept).map(c -> c.signal).toArray(GroupSignal[]::new);
     sendersWaiting = false;
     notifyAll();
   }
