@@ -226,8 +226,12 @@ public final class Message {
     }
 
     public Message build() {
-      Map<String, String> copy =
-          headersShared ? headers : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+      if (!headersShared) {
+        // Hand this map to the message; a later header() on this builder copies it again.
+        headers = Collections.unmodifiableMap(headers);
+        headersShared = true;
+      }
+      Map<String, String> copy = headers;
       return new Message(
           id == null ? newId() : id,
           key,

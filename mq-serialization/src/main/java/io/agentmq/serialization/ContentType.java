@@ -1,0 +1,36 @@
+package io.agentmq.serialization;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** How a payload is encoded; carried in the {@code mq-content-type} header. */
+public enum ContentType {
+  /** Protobuf binary, the default. */
+  PROTOBUF("application/x-protobuf"),
+  /** Protobuf's JSON mapping ({@code JsonFormat}): for debugging and for people. */
+  JSON("application/json"),
+  /** Protobuf binary, base64-encoded, for transports that carry only text. */
+  BASE64("text/base64");
+
+  private final String header;
+
+  ContentType(String header) {
+    this.header = header;
+  }
+
+  /** The {@code mq-content-type} value. */
+  public String header() {
+    return header;
+  }
+
+  /** The content type a header value names; parameters ({@code ;charset=..}) are ignored. */
+  public static Optional<ContentType> fromHeader(String value) {
+    String bare = value.split(";", 2)[0].trim();
+    return Arrays.stream(values()).filter(c -> c.header.equalsIgnoreCase(bare)).findFirst();
+  }
+
+  static String accepted() {
+    return Arrays.stream(values()).map(ContentType::header).collect(Collectors.joining(", "));
+  }
+}
