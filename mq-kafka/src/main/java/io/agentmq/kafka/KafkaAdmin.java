@@ -1,0 +1,159 @@
+package io.agentmq.kafka;
+
+import io.agentmq.api.Admin;
+import io.agentmq.api.DeadLetterPolicy;
+import io.agentmq.api.MessagingException;
+import io.agentmq.api.TopicSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** Topic and group administration through Kafka's admin client. */
+final class KafkaAdmin implements Admin {
+  private final org.apache.kafka.clients.admin.Admin admin;
+  private final KafkaConfig config;
+  private final Set<String> known = ConcurrentHashMap.newKeySet();
+
+  KafkaAdmin(org.apache.kafka.clients.admin.Admin admin, KafkaConfig config) {
+    this.admin = admin;
+    this.config = config;
+  }
+
+  /** Creates the topic from its configured settings unless this queue already saw it. */
+  void ensureTopic(String name) {
+    if (!known.contains(name)) {
+      createTopic(config.common.topic(name));
+    }
+  }
+
+  @Override
+  public boolean createTopic(TopicSpec spec) {
+    boolean created = create(spec);
+    if (config.common.deadLetterPolicy().enabled()
+        && !spec.name().endsWith(DeadLetterPolicy.SUFFIX)
+        && TopicSpec.isValidName(DeadLetterPolicy.deadLetterTopic(spec.name()))) {
+      create(spec.withName(DeadLetterPolicy.deadLetterTopic(spec.name())));
+    }
+    return created;
+  }
+
+  private boolean create(TopicSpec spec) {
+    NewTopic topic = new NewTopic(spec.name(), spec.partitions(), (short) spec.replicationFactor());
+    spec.retention()
+        .ifPresent(
+            r ->
+                topic.configs(
+                    Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(r.toMillis()))));
+    try {
+      get(admin.createTopics(List.of(topic)).all(), "creating topic '" + spec.name() + "'");
+      known.add(spec.name());
+      return true;
+    } catch (MessagingException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        known.add(spec.name());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean deleteTopic(String name) {
+    TopicSpec.requireValidName(name);
+    known.remove(name);
+    try {
+      get(admin.deleteTopics(List.of(name)).all(), "deleting topic '" + name + "'");
+      return true;
+    } catch (MessagingException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean deleteGroup(String group) {
+    try {
+      get(admin.deleteConsumerGroups(List.of(group)).all(), "deleting group '" + group + "'");
+      return true;
+    } catch (MessagingException e) {
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return false;
+      }
+      if (e.getCause() instanceof GroupNotEmptyException) {
+        throw new IllegalStateException(
+            "group '" + group + "' still has running consumers; close them before deleting it",
+            e.getCause());
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Set<String> listTopics() {
+    return new TreeSet<>(get(admin.listTopics().names(), "listing topics"));
+  }
+
+  @Override
+  public Optional<TopicSpec> describeTopic(String name) {
+    TopicSpec.requireValidName(name);
+    TopicDescription description;
+    try {
+      description =
+          get(
+                  admin.describeTopics(List.of(name)).allTopicNames(),
+                  "describing topic '" + name + "'")
+              .get(name);
+    } catch (MessagingException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    Config topicConfig =
+        get(admin.describeConfigs(List.of(resource)).all(), "describing topic '" + name + "'")
+            .get(resource);
+    ConfigEntry retention = topicConfig.get(TopicConfig.RETENTION_MS_CONFIG);
+    Optional<Duration> retained =
+        retention != null
+                && retention.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
+                && Long.parseLong(retention.value()) > 0
+            ? Optional.of(Duration.ofMillis(Long.parseLong(retention.value())))
+            : Optional.empty();
+    return Optional.of(
+        new TopicSpec(
+            name,
+            description.partitions().size(),
+            description.partitions().get(0).replicas().size(),
+            retained));
+  }
+
+  private <T> T get(KafkaFuture<T> future, String what) {
+    try {
+      return future.get(config.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MessagingException(what + " was interrupted", true, e);
+    } catch (Exception e) {
+      throw KafkaErrors.of(what, e);
+    }
+  }
+}

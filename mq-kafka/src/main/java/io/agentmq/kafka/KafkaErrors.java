@@ -1,0 +1,39 @@
+package io.agentmq.kafka;
+
+import io.agentmq.api.MessagingException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/** Turns Kafka client exceptions into {@link MessagingException}s that say what failed. */
+final class KafkaErrors {
+  private KafkaErrors() {}
+
+  static MessagingException of(String what, Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof MessagingException m) {
+      return m;
+    }
+    boolean retriable =
+        cause instanceof RetriableException
+            || cause instanceof TimeoutException
+            || cause instanceof java.util.concurrent.TimeoutException;
+    return new MessagingException(
+        what
+            + " failed: "
+            + cause.getClass().getSimpleName()
+            + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
+            + (retriable ? " (retriable)" : ""),
+        retriable,
+        cause);
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof ExecutionException || t instanceof CompletionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,22 @@
+package io.agentmq.kafka;
+
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
+import io.agentmq.spi.MessageQueueProvider;
+
+/**
+ * The {@code kafka} backend: set {@code MQ_BROKER_TYPE=kafka} and {@code KAFKA_BOOTSTRAP_SERVERS}.
+ */
+public final class KafkaProvider implements MessageQueueProvider {
+  public static final String NAME = "kafka";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public MessageQueue create(MqConfig config) {
+    return new KafkaMessageQueue(new KafkaConfig(config));
+  }
+}
