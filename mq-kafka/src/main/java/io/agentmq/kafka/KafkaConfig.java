@@ -134,7 +134,20 @@ final class KafkaConfig {
     return p;
   }
 
-  Map<String, Object> consumerProperties(String group, boolean earliest, boolean readCommitted) {
+  /** A transactional producer's properties: fenced by {@code transactionalId} when replaced. */
+  Map<String, Object> transactionalProducerProperties(String transactionalId) {
+    Map<String, Object> p = producerProperties();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    return p;
+  }
+
+  /**
+   * Consumers read {@code read_committed} always: they never see records of aborted transactions,
+   * and for data written without transactions it makes no difference.
+   */
+  Map<String, Object> consumerProperties(String group, boolean earliest) {
     Map<String, Object> p = base();
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -143,9 +156,7 @@ final class KafkaConfig {
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, earliest ? "earliest" : "latest");
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) maxPollInterval.toMillis());
     p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
-    p.put(
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        readCommitted ? "read_committed" : "read_uncommitted");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.putAll(clientProperties);
     return p;
   }

@@ -13,6 +13,7 @@ import io.agentmq.spi.Outcome;
 import io.agentmq.spi.Settlement;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,16 +26,22 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +57,15 @@ import org.slf4j.LoggerFactory;
  * poll loop keeps running meanwhile, so the group session never expires. On revoke, the running
  * handler of each revoked partition is awaited, what is done is committed and the rest is dropped.
  * At-most-once commits the fetched offsets before handing records to the handler.
+ *
+ * <p>Exactly-once reads {@code read_committed} and gives each partition a transactional producer
+ * ({@code transactional.id} = group, topic and partition, so a partition's next owner fences the
+ * previous one). A worker handles a batch of a partition's records inside one transaction: what
+ * each acknowledged handler sent, the dead letters, and the consumed offsets ({@code
+ * sendOffsetsToTransaction}) commit together. A failed handler's sends are discarded; the
+ * transaction commits what came before it, and the failed record is retried after its backoff. A
+ * fenced or otherwise fatal producer is closed and recreated, and the partition re-read from its
+ * last committed offset.
  */
 final class KafkaMqConsumer implements Consumer {
   private static final Logger log = LoggerFactory.getLogger(KafkaMqConsumer.class);
@@ -62,12 +78,14 @@ final class KafkaMqConsumer implements Consumer {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Thread pollThread;
   private final ExecutorService workers;
-  private final ScheduledExecutorService timer;
   private final Map<TopicPartition, PartitionWork> partitions = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Runnable> pollActions = new ConcurrentLinkedQueue<>();
   private final CountDownLatch firstAssignment = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final boolean atMostOnce;
+  private final boolean exactlyOnce;
+  private volatile boolean killed;
+  private volatile ConsumerGroupMetadata groupMetadata;
   private volatile boolean running = true;
   private volatile boolean paused;
   private volatile long lastPollNanos = System.nanoTime();
@@ -83,17 +101,17 @@ final class KafkaMqConsumer implements Consumer {
     this.config = queue.kafkaConfig();
     this.onClose = onClose;
     this.atMostOnce = settings.deliveryMode() == DeliveryMode.AT_MOST_ONCE;
+    this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
     this.consumer =
         new KafkaConsumer<>(
             config.consumerProperties(
-                settings.group(), settings.startFrom() == StartPosition.EARLIEST, false));
+                settings.group(), settings.startFrom() == StartPosition.EARLIEST));
     String name = "agentmq-kafka-" + settings.group() + "-" + IDS.incrementAndGet();
     AtomicInteger workerIds = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(
             settings.concurrency(),
             r -> daemon(r, name + "-worker-" + workerIds.incrementAndGet()));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-retry"));
     this.pollThread = daemon(this::pollLoop, name + "-poll");
     pollThread.start();
   }
@@ -139,6 +157,8 @@ final class KafkaMqConsumer implements Consumer {
   public void resume() {
     paused = false;
     pollActions.add(this::resumeReady);
+    // Records fetched before the pause took effect wait in the queues: hand them out again.
+    partitions.values().forEach(PartitionWork::kick);
   }
 
   @Override
@@ -156,11 +176,15 @@ final class KafkaMqConsumer implements Consumer {
         runPollActions();
         ConsumerRecords<byte[], byte[]> records;
         try {
-          records = consumer.poll(config.pollTimeout);
+          records = consumer.poll(pollTimeout());
         } catch (WakeupException e) {
           continue;
         }
         lastPollNanos = System.nanoTime();
+        if (exactlyOnce) {
+          groupMetadata = consumer.groupMetadata();
+        }
+        applySeeks();
         if (!records.isEmpty()) {
           if (atMostOnce) {
             consumer.commitSync(nextOffsets(records));
@@ -173,7 +197,7 @@ final class KafkaMqConsumer implements Consumer {
           }
         }
         applyBackPressure();
-        if (!atMostOnce) {
+        if (!atMostOnce && !exactlyOnce) {
           commit(partitions.values(), false);
         }
         if (lastPollNanos - nextLagUpdate > 0) {
@@ -275,6 +299,25 @@ final class KafkaMqConsumer implements Consumer {
     }
   }
 
+  /** The poll timeout, shortened when a retry is due sooner. */
+  private Duration pollTimeout() {
+    long now = System.nanoTime();
+    long wait = config.pollTimeout.toNanos();
+    for (PartitionWork work : partitions.values()) {
+      long due = work.seekDueNanos();
+      if (due != Long.MAX_VALUE) {
+        wait = Math.max(0, Math.min(wait, due - now));
+      }
+    }
+    return Duration.ofNanos(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
+  }
+
+  private void applySeeks() {
+    for (PartitionWork work : partitions.values()) {
+      work.applySeek();
+    }
+  }
+
   private void updateLag() {
     long total = 0;
     for (TopicPartition tp : consumer.assignment()) {
@@ -291,16 +334,19 @@ final class KafkaMqConsumer implements Consumer {
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
       List<PartitionWork> works = release(revoked);
       try {
-        commit(works, true);
+        if (!atMostOnce && !exactlyOnce) {
+          commit(works, true);
+        }
       } catch (RuntimeException e) {
         log.warn("Committing offsets of revoked partitions {} failed: {}", revoked, e.toString());
       }
+      works.forEach(PartitionWork::closeTransactionalProducer);
       revoked.forEach(partitions::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
-      release(lost);
+      release(lost).forEach(PartitionWork::closeTransactionalProducer);
       lost.forEach(partitions::remove);
     }
 
@@ -311,6 +357,9 @@ final class KafkaMqConsumer implements Consumer {
       }
       if (paused) {
         consumer.pause(assigned);
+      }
+      if (exactlyOnce) {
+        groupMetadata = consumer.groupMetadata();
       }
       firstAssignment.countDown();
     }
@@ -336,16 +385,17 @@ final class KafkaMqConsumer implements Consumer {
   private void shutdown() {
     try {
       release(List.copyOf(partitions.keySet()));
-      if (!atMostOnce && failure == null) {
+      if (!atMostOnce && !exactlyOnce && failure == null && !killed) {
         commit(partitions.values(), true);
       }
     } catch (RuntimeException e) {
       log.warn("Final commit of group {} failed: {}", settings.group(), e.toString());
     } finally {
       workers.shutdown();
-      timer.shutdownNow();
+      partitions.values().forEach(PartitionWork::closeTransactionalProducer);
       try {
-        consumer.close(Duration.ofSeconds(5));
+        consumer.close(
+            org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
         log.warn(
             "Closing the Kafka consumer of group {} failed: {}", settings.group(), e.toString());
@@ -413,10 +463,21 @@ final class KafkaMqConsumer implements Consumer {
     onClose.accept(this);
   }
 
+  /**
+   * Stops as a crash would: nothing more is committed (an open transaction is left to be fenced by
+   * the partition's next owner), the group is left without a final commit. For tests.
+   */
+  void kill() {
+    killed = true;
+    close();
+  }
+
   // ---- one partition ----------------------------------------------------------------------
 
   /** The records of one assigned partition and its progress; settles its deliveries. */
   private final class PartitionWork implements Settlement {
+    private static final int TRANSACTION_BATCH = 500;
+
     final TopicPartition tp;
     private final DeliveryEngine engine;
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> records = new ArrayDeque<>();
@@ -431,11 +492,22 @@ final class KafkaMqConsumer implements Consumer {
     /** Paused because too much is queued (poll thread). */
     boolean heldBack;
 
+    /** Records are being re-read from {@link #seekTo}: drop what was fetched before. */
     volatile boolean retrying;
+
     volatile boolean revoked;
     volatile long busySince;
+    private long seekTo = -1;
+    private long seekNotBefore;
+    private boolean pausedForSeek;
     private long retryOffset = -1;
     private int retryAttempt = 1;
+
+    /** Exactly-once: the partition's transactional producer (worker-owned, created lazily). */
+    private KafkaProducer<byte[], byte[]> transactional;
+
+    /** Exactly-once: a write into the open transaction failed; abort it. */
+    private RuntimeException transactionBroken;
 
     PartitionWork(TopicPartition tp, long position) {
       this.tp = tp;
@@ -460,6 +532,14 @@ final class KafkaMqConsumer implements Consumer {
       }
     }
 
+    /** Starts a drain if records wait and none runs. */
+    synchronized void kick() {
+      if (!scheduled && !records.isEmpty()) {
+        scheduled = true;
+        workers.execute(this::drain);
+      }
+    }
+
     synchronized void revoke() {
       revoked = true;
       records.clear();
@@ -479,40 +559,94 @@ final class KafkaMqConsumer implements Consumer {
       }
     }
 
+    /**
+     * Re-reads the partition from {@code offset} once {@code delay} has passed and no worker is
+     * busy with it; an earlier pending target wins.
+     */
+    synchronized void requestSeek(long offset, long delayNanos) {
+      retrying = true;
+      records.clear();
+      seekTo = seekTo < 0 ? offset : Math.min(seekTo, offset);
+      seekNotBefore = Math.max(seekNotBefore, System.nanoTime() + delayNanos);
+    }
+
+    synchronized long seekDueNanos() {
+      return seekTo < 0 ? Long.MAX_VALUE : seekNotBefore;
+    }
+
+    /**
+     * Poll thread: pauses a partition that waits for a seek (so nothing is fetched for it
+     * meanwhile), then performs the seek when it is due and resumes.
+     */
+    void applySeek() {
+      synchronized (this) {
+        if (seekTo < 0 || revoked) {
+          return;
+        }
+        if (!pausedForSeek) {
+          consumer.pause(List.of(tp));
+          pausedForSeek = true;
+        }
+        if (scheduled || seekNotBefore - System.nanoTime() > 0) {
+          return;
+        }
+        consumer.seek(tp, seekTo);
+        pausedForSeek = false;
+        seekTo = -1;
+        seekNotBefore = 0;
+        retrying = false;
+      }
+      resumeIfReady(this);
+    }
+
     /** Worker: handles queued records in order until the queue is empty or a retry waits. */
     private void drain() {
+      if (exactlyOnce) {
+        drainTransactional();
+        return;
+      }
       while (true) {
-        ConsumerRecord<byte[], byte[]> record;
-        synchronized (this) {
-          record = running && !revoked && !retrying ? records.poll() : null;
-          if (record == null) {
-            scheduled = false;
-            notifyAll();
-            return;
-          }
+        ConsumerRecord<byte[], byte[]> record = next();
+        if (record == null) {
+          return;
         }
-        int attempt = record.offset() == retryOffset ? retryAttempt : 1;
-        Message message = Records.fromRecord(record);
-        if (attempt > 1) {
-          message = message.withHeader(Headers.ATTEMPT, Integer.toString(attempt));
-        }
-        Delivery delivery =
-            new Delivery(
-                message,
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                settings.group(),
-                attempt,
-                queue.contextProducer());
         busySince = System.nanoTime();
-        CompletableFuture<Outcome> outcome = engine.process(delivery);
+        CompletableFuture<Outcome> outcome = engine.process(delivery(record));
         if (!outcome.isDone()) {
           outcome.whenComplete((o, e) -> resumeDrain());
           return; // keeps `scheduled`: the completion continues this partition
         }
         busySince = 0;
       }
+    }
+
+    /** The next record to handle, or null (and the drain ends) when there is none to handle. */
+    private ConsumerRecord<byte[], byte[]> next() {
+      synchronized (this) {
+        ConsumerRecord<byte[], byte[]> record =
+            running && !revoked && !retrying && !paused ? records.poll() : null;
+        if (record == null) {
+          scheduled = false;
+          notifyAll();
+        }
+        return record;
+      }
+    }
+
+    private Delivery delivery(ConsumerRecord<byte[], byte[]> record) {
+      int attempt = record.offset() == retryOffset ? retryAttempt : 1;
+      Message message = Records.fromRecord(record);
+      if (attempt > 1) {
+        message = message.withHeader(Headers.ATTEMPT, Integer.toString(attempt));
+      }
+      return new Delivery(
+          message,
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          settings.group(),
+          attempt,
+          exactlyOnce ? new StagedSends(config.common.maxMessageBytes()) : queue.contextProducer());
     }
 
     private void resumeDrain() {
@@ -527,43 +661,169 @@ final class KafkaMqConsumer implements Consumer {
       }
     }
 
+    /** Worker, exactly-once: one transaction per batch of this partition's records. */
+    private void drainTransactional() {
+      while (true) {
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        synchronized (this) {
+          while (batch.size() < TRANSACTION_BATCH && running && !revoked && !retrying && !paused) {
+            ConsumerRecord<byte[], byte[]> record = records.poll();
+            if (record == null) {
+              break;
+            }
+            batch.add(record);
+          }
+          if (batch.isEmpty()) {
+            scheduled = false;
+            notifyAll();
+            return;
+          }
+        }
+        runTransaction(batch);
+      }
+    }
+
+    private void runTransaction(List<ConsumerRecord<byte[], byte[]>> batch) {
+      long upTo = -1;
+      try {
+        KafkaProducer<byte[], byte[]> producer = transactionalProducer();
+        producer.beginTransaction();
+        transactionBroken = null;
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+          if (!running || revoked || retrying) {
+            break; // closing or revoked: commit what is done, leave the rest
+          }
+          busySince = System.nanoTime();
+          Outcome outcome;
+          try {
+            outcome = engine.process(delivery(record)).join();
+          } finally {
+            busySince = 0;
+          }
+          if (transactionBroken != null) {
+            throw transactionBroken;
+          }
+          if (outcome != Outcome.ACKNOWLEDGED && outcome != Outcome.DEAD_LETTERED) {
+            break; // a retry: re-read from the failed record after its backoff
+          }
+          upTo = record.offset() + 1;
+        }
+        if (killed) {
+          return; // as a crash: the open transaction is aborted when the next owner fences it
+        }
+        if (upTo < 0) {
+          producer.abortTransaction();
+          return;
+        }
+        producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(upTo)), groupMetadata);
+        producer.commitTransaction();
+        done = upTo;
+      } catch (ProducerFencedException
+          | InvalidProducerEpochException
+          | OutOfOrderSequenceException
+          | AuthorizationException fatal) {
+        log.warn(
+            "Transactional producer of {} (group {}) failed fatally; recreating it and re-reading"
+                + " from offset {}: {}",
+            tp,
+            settings.group(),
+            done,
+            fatal.toString());
+        closeTransactionalProducer();
+        requestSeek(done, 0);
+      } catch (KafkaException e) {
+        log.warn(
+            "Transaction of {} (group {}) failed; aborting and re-reading from offset {}: {}",
+            tp,
+            settings.group(),
+            done,
+            e.toString());
+        try {
+          if (transactional != null) {
+            transactional.abortTransaction();
+          }
+        } catch (KafkaException abortFailure) {
+          closeTransactionalProducer();
+        }
+        requestSeek(done, 0);
+      }
+    }
+
+    private KafkaProducer<byte[], byte[]> transactionalProducer() {
+      if (transactional == null) {
+        String id = "agentmq-" + settings.group() + "-" + tp.topic() + "-" + tp.partition();
+        transactional = new KafkaProducer<>(config.transactionalProducerProperties(id));
+        transactional.initTransactions();
+      }
+      return transactional;
+    }
+
+    /** Sends into the open transaction; a failure there aborts the whole transaction. */
+    private void sendInTransaction(String topic, Message message) {
+      try {
+        queue.admin().ensureTopic(topic);
+        transactional.send(
+            Records.toRecord(topic, message),
+            (metadata, error) -> {
+              if (error != null && transactionBroken == null) {
+                transactionBroken = new KafkaException("a transactional send failed", error);
+              }
+            });
+      } catch (RuntimeException e) {
+        transactionBroken = e;
+        throw e;
+      }
+    }
+
+    void closeTransactionalProducer() {
+      KafkaProducer<byte[], byte[]> producer = transactional;
+      transactional = null;
+      if (producer != null) {
+        try {
+          producer.close(killed ? Duration.ZERO : Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+          log.debug("Closing a transactional producer failed", e);
+        }
+      }
+    }
+
     @Override
     public void acknowledge(Delivery delivery) {
       if (delivery.offset() == retryOffset) {
         retryOffset = -1;
         retryAttempt = 1;
       }
-      if (!atMostOnce) {
+      if (delivery.producer() instanceof StagedSends staged) {
+        staged.writeTo(this::sendInTransaction);
+      } else if (!atMostOnce) {
         done = delivery.offset() + 1;
       }
     }
 
     @Override
     public void redeliver(Delivery delivery, Duration delay) {
+      if (delivery.producer() instanceof StagedSends staged) {
+        staged.discard();
+      }
       synchronized (this) {
-        retrying = true;
         retryOffset = delivery.offset();
         retryAttempt = delivery.attempt() + 1;
-        records.clear();
       }
-      pollActions.add(() -> consumer.pause(List.of(tp)));
-      timer.schedule(
-          () ->
-              pollActions.add(
-                  () -> {
-                    if (!revoked && partitions.get(tp) == this) {
-                      consumer.seek(tp, delivery.offset());
-                      retrying = false;
-                      resumeIfReady(this);
-                    }
-                  }),
-          delay.toNanos(),
-          TimeUnit.NANOSECONDS);
+      requestSeek(delivery.offset(), delay.toNanos());
     }
 
     @Override
     public CompletionStage<?> publishDeadLetter(
         String topic, Message deadLetter, Delivery original) {
+      if (original.producer() instanceof StagedSends staged) {
+        staged.discard();
+        try {
+          sendInTransaction(topic, deadLetter);
+          return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }
       return queue.publish(topic, deadLetter);
     }
   }
