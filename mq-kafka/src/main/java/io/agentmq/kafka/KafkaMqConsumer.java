@@ -91,6 +91,7 @@ final class KafkaMqConsumer implements Consumer {
   private volatile long lastPollNanos = System.nanoTime();
   private volatile Throwable failure;
   private volatile long lag = -1;
+  private boolean commitFailing;
 
   KafkaMqConsumer(
       ConsumerSettings settings,
@@ -255,9 +256,12 @@ final class KafkaMqConsumer implements Consumer {
           (committed, error) -> {
             if (error == null) {
               markCommitted(committed);
-            } else {
+              commitFailing = false;
+            } else if (!commitFailing) {
+              // Logged once per outage: a broker restart would otherwise log every poll.
+              commitFailing = true;
               log.warn(
-                  "Committing offsets of group {} failed; will retry: {}",
+                  "Committing offsets of group {} failed; retrying with each poll: {}",
                   settings.group(),
                   error.toString());
             }

@@ -9,13 +9,12 @@ import org.junit.jupiter.api.DisplayName;
 class KafkaConformanceTest extends MessageQueueConformanceSuite {
 
   /**
-   * Kafka persists, orders per key, has groups, exactly-once through transactions, and lets a new
-   * group read history. The broker-restart case is not declared: the in-JVM test broker cannot be
-   * restarted on the same address.
+   * Everything: persistence, per-key order, groups, exactly-once through transactions, history for
+   * new groups, and broker restarts ({@link KafkaBrokerRestartTest}).
    */
   @Override
   protected Capabilities capabilities() {
-    return Capabilities.all().withoutBrokerRestart();
+    return Capabilities.all();
   }
 
   @Override

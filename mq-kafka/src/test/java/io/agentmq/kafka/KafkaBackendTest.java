@@ -1,0 +1,127 @@
+package io.agentmq.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.agentmq.api.ConfigException;
+import io.agentmq.api.Consumer;
+import io.agentmq.api.Health;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MessagingException;
+import io.agentmq.api.MqConfig;
+import io.agentmq.api.TopicSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** What only the Kafka backend has: its settings, connection errors and health details. */
+class KafkaBackendTest {
+
+  @Test
+  @DisplayName("runs with nothing but MQ_BROKER_TYPE=kafka and KAFKA_BOOTSTRAP_SERVERS set")
+  void environmentIsEnough() {
+    MqConfig config =
+        MqConfig.builder()
+            .environment(
+                Map.of(
+                    "MQ_BROKER_TYPE",
+                    "kafka",
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    KafkaTestBroker.bootstrapServers()))
+            .build();
+
+    try (MessageQueue queue = MessageQueue.create(config)) {
+      assertThat(queue.backend()).isEqualTo("kafka");
+      var report = queue.createProducer().sendAndWait("env-check", Message.ofText("x"));
+      assertThat(report.partition()).isBetween(0, 3);
+      assertThat(report.offset()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("fails at start without bootstrap servers, naming the variable to set")
+  void missingBootstrapServers() {
+    MqConfig config = MqConfig.builder().brokerType("kafka").build();
+
+    assertThatThrownBy(() -> MessageQueue.create(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("KAFKA_BOOTSTRAP_SERVERS")
+        .hasMessageContaining("expected host:port");
+  }
+
+  @Test
+  @DisplayName("rejects bad kafka.* values and unknown keys, listing what is accepted")
+  void badSettings() {
+    MqConfig config =
+        MqConfig.builder()
+            .brokerType("kafka")
+            .set("kafka.bootstrap_servers", "localhost:9092")
+            .set("kafka.compression", "brotli")
+            .set("kafka.lingerms", "5")
+            .build();
+
+    assertThatThrownBy(() -> MessageQueue.create(config))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'kafka.compression' = 'brotli'")
+        .hasMessageContaining("one of none, gzip, snappy, lz4, zstd")
+        .hasMessageContaining("unknown key 'kafka.lingerms'")
+        .hasMessageContaining("kafka.linger_ms");
+  }
+
+  @Test
+  @DisplayName("fails clearly and retriably when no broker answers, without leaking secrets")
+  void unreachable() {
+    MqConfig config =
+        MqConfig.builder()
+            .brokerType("kafka")
+            .set("kafka.bootstrap_servers", "127.0.0.1:1")
+            .set("kafka.request_timeout_ms", "2000")
+            .set("kafka.client.sasl.jaas.config", "PlainLoginModule password=\"hunter2\";")
+            .build();
+
+    assertThat(config.toString()).doesNotContain("hunter2");
+    assertThatThrownBy(() -> MessageQueue.create(config))
+        .isInstanceOf(MessagingException.class)
+        .hasMessageContaining("reaching Kafka at 127.0.0.1:1")
+        .hasMessageNotContaining("hunter2")
+        .satisfies(e -> assertThat(((MessagingException) e).isRetriable()).isTrue());
+  }
+
+  @Test
+  @DisplayName("reports assigned partitions, lag and broker count in health")
+  void healthDetails() {
+    try (MessageQueue queue =
+        MessageQueue.create(
+            MqConfig.builder()
+                .brokerType("kafka")
+                .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
+                .build())) {
+      queue.admin().createTopic(TopicSpec.of("health-details", 2));
+      List<String> seen = new CopyOnWriteArrayList<>();
+      Consumer consumer =
+          queue.subscribe("health-details", "health-details-g", d -> seen.add(d.id()));
+      queue.createProducer().sendAndWait("health-details", Message.ofText("x"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() == 1);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                Health health = consumer.health();
+                assertThat(health.isUp()).isTrue();
+                assertThat(health.details().get("assignedPartitions"))
+                    .asList()
+                    .containsExactlyInAnyOrder("health-details-0", "health-details-1");
+                assertThat(health.details().get("lag")).isEqualTo(0L);
+              });
+      Health queueHealth = queue.health();
+      assertThat(queueHealth.isUp()).isTrue();
+      assertThat(queueHealth.details()).containsEntry("brokers", 1);
+    }
+  }
+}
