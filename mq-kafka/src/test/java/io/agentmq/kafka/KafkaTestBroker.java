@@ -1,13 +1,19 @@
 package io.agentmq.kafka;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
 
 /**
- * The Kafka broker the tests use, one per test JVM: {@code KAFKA_BOOTSTRAP_SERVERS} when set,
- * otherwise a real single-node KRaft broker started in this JVM (kafka-test-common-runtime), closed
- * when the JVM exits.
+ * The Kafka broker the tests use, one per test JVM: {@code KAFKA_BOOTSTRAP_SERVERS} when set;
+ * otherwise a Testcontainers Kafka where a Docker engine is present; otherwise a real single-node
+ * KRaft broker started in this JVM (kafka-test-common-runtime). Started brokers stop when the JVM
+ * exits.
  */
 public final class KafkaTestBroker {
   private static String bootstrapServers;
@@ -18,9 +24,41 @@ public final class KafkaTestBroker {
   public static synchronized String bootstrapServers() {
     if (bootstrapServers == null) {
       String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
-      bootstrapServers = external != null && !external.isBlank() ? external : startInJvm();
+      if (external != null && !external.isBlank()) {
+        bootstrapServers = external;
+      } else if (dockerAvailable()) {
+        bootstrapServers = startContainer();
+      } else {
+        bootstrapServers = startInJvm();
+      }
     }
     return bootstrapServers;
+  }
+
+  /** Asks Testcontainers only where a Docker socket or host is configured: its probe is slow. */
+  private static boolean dockerAvailable() {
+    boolean configured =
+        System.getenv("DOCKER_HOST") != null
+            || Files.exists(Path.of("/var/run/docker.sock"))
+            || Files.exists(
+                Path.of(System.getProperty("user.home"), ".docker", "run", "docker.sock"));
+    try {
+      return configured && DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static String startContainer() {
+    KafkaContainer container =
+        new KafkaContainer("apache/kafka:" + AppInfoParser.getVersion())
+            .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+            .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+            .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+            .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1");
+    container.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "kafka-test-container-stop"));
+    return container.getBootstrapServers();
   }
 
   private static String startInJvm() {
