@@ -9,6 +9,7 @@ import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
 import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.QueueHealth;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,15 +137,7 @@ final class KafkaMessageQueue implements MessageQueue {
         details.put("reason", KafkaErrors.of("describing the cluster", e).getMessage());
       }
     }
-    Map<String, Object> consumerHealth = new LinkedHashMap<>();
-    int i = 0;
-    for (KafkaMqConsumer consumer : consumers) {
-      Health h = consumer.health();
-      consumerHealth.put(consumer.group() + "#" + i++, h);
-      up &= h.isUp();
-    }
-    details.put("consumers", consumerHealth);
-    return up ? Health.up(details) : Health.down(details);
+    return QueueHealth.of(details, up, consumers);
   }
 
   @Override

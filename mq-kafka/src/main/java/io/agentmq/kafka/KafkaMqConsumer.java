@@ -11,6 +11,7 @@ import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.DeliveryEngine;
 import io.agentmq.spi.Outcome;
 import io.agentmq.spi.Settlement;
+import io.agentmq.spi.StagedProducer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -650,7 +651,9 @@ final class KafkaMqConsumer implements Consumer {
           record.offset(),
           settings.group(),
           attempt,
-          exactlyOnce ? new StagedSends(config.common.maxMessageBytes()) : queue.contextProducer());
+          exactlyOnce
+              ? new StagedProducer(config.common.maxMessageBytes())
+              : queue.contextProducer());
     }
 
     private void resumeDrain() {
@@ -797,7 +800,7 @@ final class KafkaMqConsumer implements Consumer {
         retryOffset = -1;
         retryAttempt = 1;
       }
-      if (delivery.producer() instanceof StagedSends staged) {
+      if (delivery.producer() instanceof StagedProducer staged) {
         staged.writeTo(this::sendInTransaction);
       } else if (!atMostOnce) {
         done = delivery.offset() + 1;
@@ -806,7 +809,7 @@ final class KafkaMqConsumer implements Consumer {
 
     @Override
     public void redeliver(Delivery delivery, Duration delay) {
-      if (delivery.producer() instanceof StagedSends staged) {
+      if (delivery.producer() instanceof StagedProducer staged) {
         staged.discard();
       }
       synchronized (this) {
@@ -819,7 +822,7 @@ final class KafkaMqConsumer implements Consumer {
     @Override
     public CompletionStage<?> publishDeadLetter(
         String topic, Message deadLetter, Delivery original) {
-      if (original.producer() instanceof StagedSends staged) {
+      if (original.producer() instanceof StagedProducer staged) {
         staged.discard();
         try {
           sendInTransaction(topic, deadLetter);

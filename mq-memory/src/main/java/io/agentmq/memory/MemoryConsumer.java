@@ -11,6 +11,7 @@ import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.DeliveryEngine;
 import io.agentmq.spi.Outcome;
 import io.agentmq.spi.Settlement;
+import io.agentmq.spi.StagedProducer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -417,9 +418,7 @@ final class MemoryConsumer implements Consumer {
         message = message.withHeader(Headers.ATTEMPT, Integer.toString(attempt));
       }
       Producer producer =
-          exactlyOnce
-              ? new StagedProducer(broker, config.common.maxMessageBytes())
-              : contextProducer;
+          exactlyOnce ? new StagedProducer(config.common.maxMessageBytes()) : contextProducer;
       return new Delivery(
           message, partition.topic, partition.partition, offset, cursor.group, attempt, producer);
     }
@@ -427,7 +426,7 @@ final class MemoryConsumer implements Consumer {
     @Override
     public void acknowledge(Delivery delivery) {
       if (delivery.producer() instanceof StagedProducer staged) {
-        staged.commit();
+        staged.writeTo(broker::publish);
       }
       cursor.commit(delivery.offset() + 1);
     }
@@ -435,7 +434,7 @@ final class MemoryConsumer implements Consumer {
     @Override
     public void redeliver(Delivery delivery, Duration delay) {
       if (delivery.producer() instanceof StagedProducer staged) {
-        staged.abort();
+        staged.discard();
       }
       cursor.attempt = delivery.attempt() + 1;
       long at = System.nanoTime() + Math.max(1, delay.toNanos());
@@ -446,7 +445,7 @@ final class MemoryConsumer implements Consumer {
     public CompletionStage<?> publishDeadLetter(
         String topic, Message deadLetter, Delivery original) {
       if (original.producer() instanceof StagedProducer staged) {
-        staged.abort();
+        staged.discard();
       }
       try {
         return CompletableFuture.completedFuture(broker.publish(topic, deadLetter));

@@ -8,6 +8,7 @@ import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
 import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.QueueHealth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,15 +86,7 @@ final class MemoryMessageQueue implements MessageQueue {
     if (!up) {
       details.put("reason", "closed");
     }
-    Map<String, Object> consumerHealth = new LinkedHashMap<>();
-    int i = 0;
-    for (MemoryConsumer consumer : consumers) {
-      Health h = consumer.health();
-      consumerHealth.put(consumer.group() + "#" + i++, h);
-      up &= h.isUp();
-    }
-    details.put("consumers", consumerHealth);
-    return up ? Health.up(details) : Health.down(details);
+    return QueueHealth.of(details, up, consumers);
   }
 
   @Override
