@@ -19,13 +19,16 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Topic and group administration through Kafka's admin client. */
 final class KafkaAdmin implements Admin {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(KafkaAdmin.class);
   private final org.apache.kafka.clients.admin.Admin admin;
   private final KafkaConfig config;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
@@ -67,6 +70,14 @@ final class KafkaAdmin implements Admin {
     } catch (MessagingException e) {
       if (e.getCause() instanceof TopicExistsException) {
         known.add(spec.name());
+        return false;
+      }
+      if (e.getCause() instanceof TopicAuthorizationException
+          || e.getCause() instanceof ClusterAuthorizationException) {
+        // Not allowed to create topics: use them as they are (a send to a missing one fails).
+        if (known.add(spec.name())) {
+          log.warn("Not allowed to create topic '{}'; using it as the cluster has it", spec.name());
+        }
         return false;
       }
       throw e;

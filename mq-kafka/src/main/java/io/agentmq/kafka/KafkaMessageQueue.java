@@ -60,7 +60,7 @@ final class KafkaMessageQueue implements MessageQueue {
     this.admin = new KafkaAdmin(adminClient, config);
     this.producer = new KafkaProducer<>(config.producerProperties());
     this.contextProducer =
-        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), false);
+        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), false, () -> {});
     config.common.topics().values().forEach(admin::createTopic);
   }
 
@@ -81,8 +81,11 @@ final class KafkaMessageQueue implements MessageQueue {
   @Override
   public Producer createProducer() {
     ensureOpen();
+    KafkaMqProducer[] self = new KafkaMqProducer[1];
     KafkaMqProducer handle =
-        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), true);
+        new KafkaMqProducer(
+            this, producer, config.common.maxMessageBytes(), true, () -> producers.remove(self[0]));
+    self[0] = handle;
     producers.add(handle);
     return handle;
   }
@@ -106,6 +109,11 @@ final class KafkaMessageQueue implements MessageQueue {
     consumers.add(consumer);
     consumer.awaitAssignment();
     return consumer;
+  }
+
+  /** The admin, for internal paths that must work while the queue closes (no open check). */
+  KafkaAdmin topics() {
+    return admin;
   }
 
   @Override

@@ -94,6 +94,9 @@ final class KafkaMqConsumer implements Consumer {
   private volatile long lag = -1;
   private boolean commitFailing;
 
+  /** Name prefix of this consumer's threads: close() from one of them must not wait for itself. */
+  private final String threadPrefix;
+
   KafkaMqConsumer(
       ConsumerSettings settings,
       KafkaMessageQueue queue,
@@ -109,6 +112,7 @@ final class KafkaMqConsumer implements Consumer {
             config.consumerProperties(
                 settings.group(), settings.startFrom() == StartPosition.EARLIEST));
     String name = "agentmq-kafka-" + settings.group() + "-" + IDS.incrementAndGet();
+    this.threadPrefix = name + "-";
     AtomicInteger workerIds = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(
@@ -176,6 +180,9 @@ final class KafkaMqConsumer implements Consumer {
       long nextLagUpdate = 0;
       while (running) {
         runPollActions();
+        // Before polling: records a poll returns are then all from after any seek, never stale
+        // ones fetched before it.
+        applySeeks();
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(pollTimeout());
@@ -186,10 +193,9 @@ final class KafkaMqConsumer implements Consumer {
         if (exactlyOnce) {
           groupMetadata = consumer.groupMetadata();
         }
-        applySeeks();
         if (!records.isEmpty()) {
-          if (atMostOnce) {
-            consumer.commitSync(nextOffsets(records));
+          if (atMostOnce && !commitBeforeHandling(records)) {
+            continue;
           }
           for (TopicPartition tp : records.partitions()) {
             PartitionWork work = partitions.get(tp);
@@ -223,6 +229,29 @@ final class KafkaMqConsumer implements Consumer {
     Runnable action;
     while ((action = pollActions.poll()) != null) {
       action.run();
+    }
+  }
+
+  /**
+   * At-most-once: commits the fetched records before any is handled. If the commit fails, none is
+   * handed out; the partitions go back to their committed offsets and are fetched again.
+   */
+  private boolean commitBeforeHandling(ConsumerRecords<byte[], byte[]> records) {
+    try {
+      consumer.commitSync(nextOffsets(records));
+      return true;
+    } catch (RuntimeException e) {
+      log.warn(
+          "At-most-once commit of group {} failed; fetching again from the committed offsets: {}",
+          settings.group(),
+          e.toString());
+      for (TopicPartition tp : records.partitions()) {
+        PartitionWork work = partitions.get(tp);
+        if (work != null) {
+          work.requestSeekToCommitted();
+        }
+      }
+      return false;
     }
   }
 
@@ -358,7 +387,15 @@ final class KafkaMqConsumer implements Consumer {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
       for (TopicPartition tp : assigned) {
-        partitions.put(tp, new PartitionWork(tp, consumer.position(tp)));
+        long position;
+        try {
+          // Resolved now, so a LATEST group starts exactly where it subscribed.
+          position = consumer.position(tp);
+        } catch (RuntimeException e) {
+          log.warn("Could not resolve the position of {} yet: {}", tp, e.toString());
+          position = -1; // taken from the first record fetched
+        }
+        partitions.put(tp, new PartitionWork(tp, position));
       }
       if (paused) {
         consumer.pause(assigned);
@@ -382,7 +419,14 @@ final class KafkaMqConsumer implements Consumer {
     }
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     for (PartitionWork work : works) {
-      work.awaitIdle(deadline);
+      if (!work.awaitIdle(deadline)) {
+        log.warn(
+            "A handler of {} (group {}) still runs after consumer.close_timeout_ms = {}; its"
+                + " message stays unacknowledged and goes to the partition's next owner",
+            work.tp,
+            settings.group(),
+            settings.closeTimeout().toMillis());
+      }
     }
     return works;
   }
@@ -398,6 +442,8 @@ final class KafkaMqConsumer implements Consumer {
     } finally {
       workers.shutdown();
       partitions.values().forEach(PartitionWork::closeTransactionalProducer);
+      // consumer.close() calls onPartitionsRevoked: nothing is left to wait for or commit.
+      partitions.clear();
       try {
         consumer.close(
             org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -458,7 +504,8 @@ final class KafkaMqConsumer implements Consumer {
     }
     running = false;
     consumer.wakeup();
-    if (Thread.currentThread() != pollThread) {
+    if (Thread.currentThread() != pollThread
+        && !Thread.currentThread().getName().startsWith(threadPrefix)) {
       try {
         pollThread.join(settings.closeTimeout().toMillis() + 10_000);
       } catch (InterruptedException e) {
@@ -505,11 +552,12 @@ final class KafkaMqConsumer implements Consumer {
     private long seekTo = -1;
     private long seekNotBefore;
     private boolean pausedForSeek;
+    private boolean seekToCommitted;
     private long retryOffset = -1;
     private int retryAttempt = 1;
 
     /** Exactly-once: the partition's transactional producer (worker-owned, created lazily). */
-    private KafkaProducer<byte[], byte[]> transactional;
+    private volatile KafkaProducer<byte[], byte[]> transactional;
 
     /** Exactly-once: a write into the open transaction failed; abort it. */
     private RuntimeException transactionBroken;
@@ -529,6 +577,10 @@ final class KafkaMqConsumer implements Consumer {
     synchronized void enqueue(List<ConsumerRecord<byte[], byte[]>> fetched) {
       if (revoked || retrying) {
         return; // fetched before the pause took effect; they are read again after the seek
+      }
+      if (done < 0) {
+        done = fetched.get(0).offset(); // the position could not be resolved at assignment
+        committed = done;
       }
       records.addAll(fetched);
       if (!scheduled) {
@@ -550,7 +602,8 @@ final class KafkaMqConsumer implements Consumer {
       records.clear();
     }
 
-    void awaitIdle(long deadlineNanos) {
+    /** Waits until no worker handles this partition; false if one still does at the deadline. */
+    boolean awaitIdle(long deadlineNanos) {
       synchronized (this) {
         while ((scheduled || busySince != 0) && deadlineNanos - System.nanoTime() > 0) {
           try {
@@ -558,9 +611,10 @@ final class KafkaMqConsumer implements Consumer {
                 this, Math.min(deadlineNanos - System.nanoTime(), 50_000_000L));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
+            break;
           }
         }
+        return !scheduled && busySince == 0;
       }
     }
 
@@ -573,6 +627,12 @@ final class KafkaMqConsumer implements Consumer {
       records.clear();
       seekTo = seekTo < 0 ? offset : Math.min(seekTo, offset);
       seekNotBefore = Math.max(seekNotBefore, System.nanoTime() + delayNanos);
+    }
+
+    /** Re-reads from the offset the broker has committed for the group (poll thread finds it). */
+    synchronized void requestSeekToCommitted() {
+      requestSeek(done < 0 ? 0 : done, 0);
+      seekToCommitted = true;
     }
 
     synchronized long seekDueNanos() {
@@ -594,6 +654,15 @@ final class KafkaMqConsumer implements Consumer {
         }
         if (scheduled || seekNotBefore - System.nanoTime() > 0) {
           return;
+        }
+        if (seekToCommitted) {
+          OffsetAndMetadata broker = consumer.committed(java.util.Set.of(tp)).get(tp);
+          if (broker != null) {
+            seekTo = broker.offset();
+            done = seekTo;
+            committed = seekTo;
+          }
+          seekToCommitted = false;
         }
         consumer.seek(tp, seekTo);
         pausedForSeek = false;
@@ -670,6 +739,22 @@ final class KafkaMqConsumer implements Consumer {
 
     /** Worker, exactly-once: one transaction per batch of this partition's records. */
     private void drainTransactional() {
+      try {
+        drainTransactionalBatches();
+      } catch (RuntimeException | Error e) {
+        // Never leave the partition marked as being drained: it would never be sought or resumed.
+        log.error("Exactly-once worker of {} (group {}) failed", tp, settings.group(), e);
+        closeTransactionalProducer();
+        requestSeekToCommitted();
+        synchronized (this) {
+          scheduled = false;
+          notifyAll();
+        }
+        throw e;
+      }
+    }
+
+    private void drainTransactionalBatches() {
       while (true) {
         List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
         synchronized (this) {
@@ -697,8 +782,8 @@ final class KafkaMqConsumer implements Consumer {
         producer.beginTransaction();
         transactionBroken = null;
         for (ConsumerRecord<byte[], byte[]> record : batch) {
-          if (!running || revoked || retrying) {
-            break; // closing or revoked: commit what is done, leave the rest
+          if (!running || revoked || retrying || paused) {
+            break; // closing, revoked or paused: commit what is done, leave the rest
           }
           busySince = System.nanoTime();
           Outcome outcome;
@@ -717,6 +802,10 @@ final class KafkaMqConsumer implements Consumer {
         }
         if (killed) {
           return; // as a crash: the open transaction is aborted when the next owner fences it
+        }
+        if (!running || revoked || paused) {
+          // Records taken for this batch but not handled are read again from the committed offset.
+          requestSeekToCommitted();
         }
         if (upTo < 0) {
           producer.abortTransaction();
@@ -738,38 +827,52 @@ final class KafkaMqConsumer implements Consumer {
             fatal.toString());
         closeTransactionalProducer();
         requestSeek(done, 0);
-      } catch (KafkaException e) {
+      } catch (RuntimeException e) {
+        // Also a commit whose outcome is unknown (a timeout): re-read from what the broker has.
         log.warn(
-            "Transaction of {} (group {}) failed; aborting and re-reading from offset {}: {}",
+            "Transaction of {} (group {}) failed; aborting and re-reading from the committed"
+                + " offset: {}",
             tp,
             settings.group(),
-            done,
             e.toString());
         try {
-          if (transactional != null) {
-            transactional.abortTransaction();
+          KafkaProducer<byte[], byte[]> producer = transactional;
+          if (producer != null) {
+            producer.abortTransaction();
           }
-        } catch (KafkaException abortFailure) {
+        } catch (RuntimeException abortFailure) {
           closeTransactionalProducer();
         }
-        requestSeek(done, 0);
+        requestSeekToCommitted();
       }
     }
 
     private KafkaProducer<byte[], byte[]> transactionalProducer() {
-      if (transactional == null) {
+      KafkaProducer<byte[], byte[]> producer = transactional;
+      if (producer == null) {
         String id = "agentmq-" + settings.group() + "-" + tp.topic() + "-" + tp.partition();
-        transactional = new KafkaProducer<>(config.transactionalProducerProperties(id));
-        transactional.initTransactions();
+        producer = new KafkaProducer<>(config.transactionalProducerProperties(id));
+        try {
+          producer.initTransactions();
+        } catch (RuntimeException e) {
+          producer.close(Duration.ZERO);
+          throw e;
+        }
+        transactional = producer;
       }
-      return transactional;
+      return producer;
     }
 
     /** Sends into the open transaction; a failure there aborts the whole transaction. */
     private void sendInTransaction(String topic, Message message) {
+      KafkaProducer<byte[], byte[]> producer = transactional;
+      if (producer == null) {
+        transactionBroken = new KafkaException("the transactional producer was closed");
+        throw transactionBroken;
+      }
       try {
-        queue.admin().ensureTopic(topic);
-        transactional.send(
+        queue.topics().ensureTopic(topic);
+        producer.send(
             Records.toRecord(topic, message),
             (metadata, error) -> {
               if (error != null && transactionBroken == null) {

@@ -16,6 +16,7 @@ final class KafkaMqProducer implements Producer {
   private final KafkaProducer<byte[], byte[]> producer;
   private final int maxMessageBytes;
   private final boolean closeable;
+  private final Runnable onClose;
   private volatile boolean closed;
 
   /**
@@ -25,11 +26,13 @@ final class KafkaMqProducer implements Producer {
       KafkaMessageQueue queue,
       KafkaProducer<byte[], byte[]> producer,
       int maxMessageBytes,
-      boolean closeable) {
+      boolean closeable,
+      Runnable onClose) {
     this.queue = queue;
     this.producer = producer;
     this.maxMessageBytes = maxMessageBytes;
     this.closeable = closeable;
+    this.onClose = onClose;
   }
 
   @Override
@@ -50,7 +53,7 @@ final class KafkaMqProducer implements Producer {
       Message message) {
     CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
     try {
-      queue.admin().ensureTopic(topic);
+      queue.topics().ensureTopic(topic);
       producer.send(
           Records.toRecord(topic, message),
           (metadata, error) -> {
@@ -79,6 +82,7 @@ final class KafkaMqProducer implements Producer {
     if (closeable && !closed) {
       closed = true;
       producer.flush();
+      onClose.run();
     }
   }
 }

@@ -124,4 +124,57 @@ class KafkaBackendTest {
       assertThat(queueHealth.details()).containsEntry("brokers", 1);
     }
   }
+
+  @Test
+  @DisplayName(
+      "retries with zero backoff skip nothing and keep per-key order (a seek never lets"
+          + " records fetched before it through)")
+  void zeroBackoffRetries() {
+    try (MessageQueue queue =
+        MessageQueue.create(
+            MqConfig.builder()
+                .brokerType("kafka")
+                .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
+                .set("kafka.linger_ms", "1")
+                .set("kafka.client.fetch.max.wait.ms", "50")
+                .retryBackoff(Duration.ZERO, Duration.ZERO)
+                .maxRetries(5)
+                .build())) {
+      queue.admin().createTopic(TopicSpec.of("zero-backoff", 2));
+      Map<String, List<Integer>> handled = new java.util.concurrent.ConcurrentHashMap<>();
+      queue.subscribe(
+          io.agentmq.api.Subscription.to("zero-backoff")
+              .group("zero-backoff-g")
+              .concurrency(2)
+              .handler(
+                  d -> {
+                    int n = Integer.parseInt(d.message().payloadAsText());
+                    if (d.attempt() == 1 && n % 7 == 0) {
+                      throw new IllegalStateException("first attempt of " + n);
+                    }
+                    handled
+                        .computeIfAbsent(d.key().orElseThrow(), k -> new CopyOnWriteArrayList<>())
+                        .add(n);
+                  })
+              .build());
+      var producer = queue.createProducer();
+      for (int i = 0; i < 500; i++) {
+        producer.send("zero-backoff", Message.of("k" + (i % 4), Integer.toString(i).getBytes()));
+      }
+      producer.flush();
+
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> handled.values().stream().mapToInt(List::size).sum() >= 500);
+      handled.forEach(
+          (key, values) -> {
+            int k = Integer.parseInt(key.substring(1));
+            List<Integer> expected = new java.util.ArrayList<>();
+            for (int i = k; i < 500; i += 4) {
+              expected.add(i);
+            }
+            assertThat(values).as(key).containsExactlyElementsOf(expected);
+          });
+    }
+  }
 }

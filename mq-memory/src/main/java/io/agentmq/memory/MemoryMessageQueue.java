@@ -33,7 +33,7 @@ final class MemoryMessageQueue implements MessageQueue {
         new MemoryAdmin(
             broker,
             () -> consumers.stream().map(MemoryConsumer::group).collect(Collectors.toSet()));
-    this.contextProducer = new MemoryProducer(broker, config, false);
+    this.contextProducer = new MemoryProducer(broker, config, false, () -> {});
     config.common.topics().values().forEach(broker::createTopic);
   }
 
@@ -50,7 +50,10 @@ final class MemoryMessageQueue implements MessageQueue {
   @Override
   public Producer createProducer() {
     ensureOpen();
-    MemoryProducer producer = new MemoryProducer(broker, config, true);
+    MemoryProducer[] self = new MemoryProducer[1];
+    MemoryProducer producer =
+        new MemoryProducer(broker, config, true, () -> producers.remove(self[0]));
+    self[0] = producer;
     producers.add(producer);
     return producer;
   }

@@ -16,15 +16,17 @@ final class MemoryProducer implements Producer {
   private final MemoryBroker broker;
   private final int maxMessageBytes;
   private final boolean closeable;
+  private final Runnable onClose;
   private volatile boolean closed;
 
   /**
    * @param closeable {@code false} for the producer handed to handlers, which the consumer owns
    */
-  MemoryProducer(MemoryBroker broker, MemoryConfig config, boolean closeable) {
+  MemoryProducer(MemoryBroker broker, MemoryConfig config, boolean closeable, Runnable onClose) {
     this.broker = broker;
     this.maxMessageBytes = config.common.maxMessageBytes();
     this.closeable = closeable;
+    this.onClose = onClose;
   }
 
   @Override
@@ -51,8 +53,9 @@ final class MemoryProducer implements Producer {
 
   @Override
   public void close() {
-    if (closeable) {
+    if (closeable && !closed) {
       closed = true;
+      onClose.run();
     }
   }
 }
