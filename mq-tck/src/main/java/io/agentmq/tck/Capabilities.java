@@ -11,6 +11,7 @@ package io.agentmq.tck;
  * @param newGroupReadsHistory a new group starting at EARLIEST gets messages published before it
  *     existed
  * @param brokerRestart the backend's tests can restart the broker under load
+ * @param partitions topics have the number of partitions they are created with
  */
 public record Capabilities(
     boolean persistent,
@@ -18,30 +19,60 @@ public record Capabilities(
     boolean consumerGroups,
     boolean exactlyOnce,
     boolean newGroupReadsHistory,
-    boolean brokerRestart) {
+    boolean brokerRestart,
+    boolean partitions) {
 
   /** Everything. */
   public static Capabilities all() {
-    return new Capabilities(true, true, true, true, true, true);
+    return new Capabilities(true, true, true, true, true, true, true);
   }
 
   public Capabilities withoutPersistence() {
     return new Capabilities(
-        false, orderedPerKey, consumerGroups, exactlyOnce, newGroupReadsHistory, brokerRestart);
+        false,
+        orderedPerKey,
+        consumerGroups,
+        exactlyOnce,
+        newGroupReadsHistory,
+        brokerRestart,
+        partitions);
   }
 
   public Capabilities withoutBrokerRestart() {
     return new Capabilities(
-        persistent, orderedPerKey, consumerGroups, exactlyOnce, newGroupReadsHistory, false);
+        persistent,
+        orderedPerKey,
+        consumerGroups,
+        exactlyOnce,
+        newGroupReadsHistory,
+        false,
+        partitions);
   }
 
   public Capabilities withoutExactlyOnce() {
     return new Capabilities(
-        persistent, orderedPerKey, consumerGroups, false, newGroupReadsHistory, brokerRestart);
+        persistent,
+        orderedPerKey,
+        consumerGroups,
+        false,
+        newGroupReadsHistory,
+        brokerRestart,
+        partitions);
   }
 
   public Capabilities withoutNewGroupReadsHistory() {
     return new Capabilities(
-        persistent, orderedPerKey, consumerGroups, exactlyOnce, false, brokerRestart);
+        persistent, orderedPerKey, consumerGroups, exactlyOnce, false, brokerRestart, partitions);
+  }
+
+  public Capabilities withoutPartitions() {
+    return new Capabilities(
+        persistent,
+        orderedPerKey,
+        consumerGroups,
+        exactlyOnce,
+        newGroupReadsHistory,
+        brokerRestart,
+        false);
   }
 }

@@ -1,0 +1,428 @@
+package io.agentmq.amqp;
+
+import com.rabbitmq.client.Channel;
+import io.agentmq.api.Consumer;
+import io.agentmq.api.Delivery;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.Headers;
+import io.agentmq.api.Health;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessagingException;
+import io.agentmq.api.Producer;
+import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.DeliveryEngine;
+import io.agentmq.spi.Outcome;
+import io.agentmq.spi.Settlement;
+import io.agentmq.spi.StagedProducer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A subscription on RabbitMQ: one channel with manual acks and {@code amqp.prefetch}, one queue
+ * {@code <topic>.<group>} per topic. Deliveries are spread over {@code concurrency} lanes by key
+ * (or id), each lane handling its messages one at a time in arrival order, so a key's messages keep
+ * their order within a consumer.
+ *
+ * <p>A retry keeps the message unacknowledged and handles it again on its lane after the backoff
+ * (the lane waits; the channel, acks of other lanes and heartbeats go on), counting attempts in
+ * {@code mq-attempt}. Dead letters are published with confirms to {@code <topic>.deadletter} before
+ * the original is acked, so a broker dying in between leaves a duplicate, never a loss. At most
+ * once consumes with auto-ack. Exactly-once is "effectively once": the handler's sends are staged,
+ * published with confirms before the ack, and messages already handled within {@code
+ * amqp.dedup_window_ms} (by {@code mq-id}, in this process) are acked without handling.
+ */
+final class AmqpConsumer implements Consumer {
+  private static final Logger log = LoggerFactory.getLogger(AmqpConsumer.class);
+
+  private final ConsumerSettings settings;
+  private final AmqpMessageQueue queue;
+  private final AmqpConfig config;
+  private final java.util.function.Consumer<AmqpConsumer> onClose;
+  private final Channel channel;
+  private final Map<String, String> topicByQueue = new LinkedHashMap<>();
+  private final List<String> consumerTags = new ArrayList<>();
+  private final Lane[] lanes;
+  private final boolean atMostOnce;
+  private final boolean exactlyOnce;
+  private final Dedup dedup;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean paused;
+  private volatile long lastDeliveryNanos = System.nanoTime();
+
+  AmqpConsumer(
+      ConsumerSettings settings,
+      AmqpMessageQueue queue,
+      java.util.function.Consumer<AmqpConsumer> onClose) {
+    this.settings = settings;
+    this.queue = queue;
+    this.config = queue.amqpConfig();
+    this.onClose = onClose;
+    this.atMostOnce = settings.deliveryMode() == DeliveryMode.AT_MOST_ONCE;
+    this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
+    this.dedup = new Dedup(config.dedupWindow);
+    for (String topic : settings.topics()) {
+      topicByQueue.put(queue.topology().declareGroupQueue(topic, settings.group()), topic);
+    }
+    try {
+      this.channel = queue.consumingConnection().createChannel();
+      channel.basicQos(config.prefetch);
+    } catch (IOException e) {
+      throw new MessagingException("opening a consumer channel failed: " + e, true, e);
+    }
+    this.lanes = new Lane[settings.concurrency()];
+    for (int i = 0; i < lanes.length; i++) {
+      lanes[i] = new Lane("agentmq-amqp-" + settings.group() + "-" + i);
+    }
+    startConsuming();
+  }
+
+  private synchronized void startConsuming() {
+    try {
+      for (Map.Entry<String, String> q : topicByQueue.entrySet()) {
+        String topic = q.getValue();
+        String name = q.getKey();
+        consumerTags.add(
+            channel.basicConsume(
+                name,
+                atMostOnce,
+                (tag, delivery) -> dispatch(topic, name, delivery),
+                tag -> log.warn("RabbitMQ cancelled the consumer of queue {}", name)));
+      }
+    } catch (IOException e) {
+      throw new MessagingException(
+          "consuming from " + topicByQueue.keySet() + " failed: " + e, true, e);
+    }
+  }
+
+  private synchronized void stopConsuming() {
+    for (String tag : consumerTags) {
+      try {
+        channel.basicCancel(tag);
+      } catch (IOException | RuntimeException e) {
+        log.debug("Cancelling consumer {} failed", tag, e);
+      }
+    }
+    consumerTags.clear();
+  }
+
+  private void dispatch(String topic, String queueName, com.rabbitmq.client.Delivery delivery) {
+    lastDeliveryNanos = System.nanoTime();
+    Message message =
+        AmqpMessages.fromDelivery(
+            delivery.getProperties(),
+            delivery.getBody(),
+            delivery.getEnvelope().getDeliveryTag(),
+            queueName);
+    int attempt = 1;
+    Map<String, Object> headers = delivery.getProperties().getHeaders();
+    if (headers != null && headers.get("x-delivery-count") instanceof Number count) {
+      attempt = count.intValue() + 1; // quorum queues count broker redeliveries
+    }
+    String lanKey = message.key().orElse(message.id());
+    Lane lane = lanes[Math.floorMod(lanKey.hashCode(), lanes.length)];
+    lane.inbox.add(new Inbound(topic, message, delivery.getEnvelope().getDeliveryTag(), attempt));
+  }
+
+  private record Inbound(String topic, Message message, long tag, int attempt) {}
+
+  /** Wakes a lane waiting for work when the consumer closes. */
+  private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, 0);
+
+  @Override
+  public List<String> topics() {
+    return settings.topics();
+  }
+
+  @Override
+  public String group() {
+    return settings.group();
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+    stopConsuming();
+  }
+
+  @Override
+  public void resume() {
+    if (paused && !closed.get()) {
+      paused = false;
+      startConsuming();
+    }
+  }
+
+  @Override
+  public boolean isPaused() {
+    return paused;
+  }
+
+  @Override
+  public Health health() {
+    long now = System.nanoTime();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("group", settings.group());
+    details.put("topics", settings.topics());
+    details.put("paused", paused);
+    details.put("lastPollAgeMs", TimeUnit.NANOSECONDS.toMillis(now - lastDeliveryNanos));
+    long inFlight = 0;
+    String problem =
+        closed.get() ? "closed" : !channel.isOpen() ? "channel closed; recovering" : null;
+    for (Lane lane : lanes) {
+      inFlight += lane.inbox.size() + (lane.busySince != 0 ? 1 : 0);
+      long busy = lane.busySince;
+      if (busy != 0 && now - busy > settings.stallTimeout().toNanos()) {
+        problem =
+            "a handler on "
+                + lane.thread.getName()
+                + " has run longer than consumer.stall_timeout_ms";
+      }
+      if (!lane.thread.isAlive() && !closed.get()) {
+        problem = "consumer thread " + lane.thread.getName() + " died";
+      }
+    }
+    details.put("inFlight", inFlight);
+    if (!closed.get()) {
+      long depth = 0;
+      for (String name : topicByQueue.keySet()) {
+        long d = queue.topology().depth(name);
+        depth = d < 0 || depth < 0 ? -1 : depth + d;
+      }
+      details.put("lag", depth);
+    }
+    if (problem != null) {
+      details.put("reason", problem);
+      return Health.down(details);
+    }
+    return Health.up(details);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    stopConsuming();
+    long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
+    for (Lane lane : lanes) {
+      lane.stop();
+    }
+    for (Lane lane : lanes) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining > 0 && lane.thread != Thread.currentThread()) {
+        try {
+          TimeUnit.NANOSECONDS.timedJoin(lane.thread, remaining);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    // Delivered to this consumer but never handled: back to the queue, for the group's next one.
+    for (Lane lane : lanes) {
+      Inbound left;
+      while ((left = lane.inbox.poll()) != null) {
+        if (!atMostOnce && left != STOP) {
+          nack(left.tag());
+        }
+      }
+    }
+    try {
+      if (channel.isOpen()) {
+        channel.close();
+      }
+    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      log.debug("Closing the consumer channel failed", e);
+    }
+    onClose.accept(this);
+  }
+
+  private void ack(long tag) {
+    synchronized (channel) {
+      try {
+        channel.basicAck(tag, false);
+      } catch (IOException e) {
+        throw new MessagingException("acknowledging a delivery failed: " + e, true, e);
+      }
+    }
+  }
+
+  private void nack(long tag) {
+    synchronized (channel) {
+      try {
+        channel.basicNack(tag, false, true);
+      } catch (IOException | RuntimeException e) {
+        log.debug("Returning a delivery to its queue failed; the broker returns it on close", e);
+      }
+    }
+  }
+
+  /** One sequential worker: its deliveries, handled in order, retried in place. */
+  private final class Lane implements Settlement {
+    final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
+    final Thread thread;
+    private final DeliveryEngine engine = new DeliveryEngine(settings, this);
+    private volatile boolean running = true;
+    volatile long busySince;
+    private Duration retryDelay;
+    private Inbound current;
+
+    Lane(String name) {
+      thread = new Thread(this::run, name);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /**
+     * Stops after the running handler, which is never interrupted: it finishes and is acknowledged.
+     * A lane waiting for work or for a retry's backoff is woken.
+     */
+    void stop() {
+      running = false;
+      inbox.add(STOP);
+      synchronized (this) {
+        notifyAll();
+      }
+    }
+
+    private void run() {
+      while (running) {
+        Inbound next;
+        try {
+          next = inbox.take();
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (next == STOP) {
+          continue;
+        }
+        if (!running) {
+          inbox.add(next); // returned to the queue by close()
+          break;
+        }
+        handle(next);
+      }
+    }
+
+    private void handle(Inbound inbound) {
+      current = inbound;
+      int attempt = inbound.attempt();
+      while (true) {
+        if (exactlyOnce && dedup.seen(inbound.message().id())) {
+          ack(inbound.tag()); // handled before, within the de-duplication window
+          return;
+        }
+        Message message =
+            attempt > 1
+                ? inbound.message().withHeader(Headers.ATTEMPT, Integer.toString(attempt))
+                : inbound.message();
+        Producer producer =
+            exactlyOnce
+                ? new StagedProducer(config.common.maxMessageBytes())
+                : queue.contextProducer();
+        Delivery delivery =
+            new Delivery(message, inbound.topic(), -1, -1, settings.group(), attempt, producer);
+        retryDelay = null;
+        busySince = System.nanoTime();
+        Outcome outcome;
+        try {
+          outcome = engine.process(delivery).join();
+        } finally {
+          busySince = 0;
+          Thread.interrupted(); // a handler may leave the flag set
+        }
+        if (outcome != Outcome.REDELIVERY_SCHEDULED) {
+          return;
+        }
+        if (!running) {
+          nack(inbound.tag()); // closing: the group's next consumer retries it
+          return;
+        }
+        if (!awaitBackoff(retryDelay) || !running) {
+          nack(inbound.tag()); // closing: the group's next consumer retries it
+          return;
+        }
+        attempt++;
+      }
+    }
+
+    /** Waits out a retry's backoff; false if interrupted. {@link #stop()} ends it early. */
+    private synchronized boolean awaitBackoff(Duration delay) {
+      long deadline = System.nanoTime() + delay.toNanos();
+      try {
+        long remaining;
+        while (running && (remaining = deadline - System.nanoTime()) > 0) {
+          TimeUnit.NANOSECONDS.timedWait(this, remaining);
+        }
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    @Override
+    public void acknowledge(Delivery delivery) {
+      if (delivery.producer() instanceof StagedProducer staged) {
+        List<CompletableFuture<?>> confirms = new ArrayList<>();
+        staged.writeTo((topic, m) -> confirms.add(queue.publisher().publish(topic, m)));
+        CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).join();
+        dedup.remember(delivery.id());
+      }
+      if (!atMostOnce) {
+        ack(current.tag());
+      }
+    }
+
+    @Override
+    public void redeliver(Delivery delivery, Duration delay) {
+      if (delivery.producer() instanceof StagedProducer staged) {
+        staged.discard();
+      }
+      retryDelay = delay;
+    }
+
+    @Override
+    public CompletionStage<?> publishDeadLetter(
+        String topic, Message deadLetter, Delivery original) {
+      if (original.producer() instanceof StagedProducer staged) {
+        staged.discard();
+      }
+      return queue.publisher().publish(topic, deadLetter);
+    }
+  }
+
+  /** Ids handled within a time window, oldest first. */
+  private static final class Dedup {
+    private final long windowNanos;
+    private final LinkedHashMap<String, Long> handled = new LinkedHashMap<>();
+
+    Dedup(Duration window) {
+      this.windowNanos = window.toNanos();
+    }
+
+    synchronized boolean seen(String id) {
+      long now = System.nanoTime();
+      var it = handled.entrySet().iterator();
+      while (it.hasNext() && now - it.next().getValue() > windowNanos) {
+        it.remove();
+      }
+      return handled.containsKey(id);
+    }
+
+    synchronized void remember(String id) {
+      handled.put(id, System.nanoTime());
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.agentmq.amqp;
+
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
+import io.agentmq.spi.MessageQueueProvider;
+
+/** The {@code amqp} backend (RabbitMQ): set {@code MQ_BROKER_TYPE=amqp} and {@code AMQP_URL}. */
+public final class AmqpProvider implements MessageQueueProvider {
+  public static final String NAME = "amqp";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public MessageQueue create(MqConfig config) {
+    return new AmqpMessageQueue(new AmqpConfig(config));
+  }
+}

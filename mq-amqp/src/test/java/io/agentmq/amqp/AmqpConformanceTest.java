@@ -1,0 +1,30 @@
+package io.agentmq.amqp;
+
+import io.agentmq.api.MqConfig;
+import io.agentmq.tck.Capabilities;
+import io.agentmq.tck.MessageQueueConformanceSuite;
+import org.junit.jupiter.api.DisplayName;
+
+@DisplayName("amqp backend conformance")
+class AmqpConformanceTest extends MessageQueueConformanceSuite {
+
+  /**
+   * RabbitMQ persists (durable queues, persistent messages, confirms) and has groups; order per key
+   * holds within a consumer. Declared missing: exactly-once (RabbitMQ cannot make a publish and an
+   * ack atomic; the backend's "effectively once" de-duplicates within a window, in one process), a
+   * new group reading history (a group's queue gets what is published after it is declared), and
+   * partitions (a topic is one exchange).
+   */
+  @Override
+  protected Capabilities capabilities() {
+    return Capabilities.all()
+        .withoutExactlyOnce()
+        .withoutNewGroupReadsHistory()
+        .withoutPartitions();
+  }
+
+  @Override
+  protected MqConfig.Builder configure(MqConfig.Builder builder) {
+    return builder.brokerType("amqp").set("amqp.url", AmqpTestBroker.url());
+  }
+}
