@@ -9,11 +9,12 @@ import org.junit.jupiter.api.DisplayName;
 class AmqpConformanceTest extends MessageQueueConformanceSuite {
 
   /**
-   * RabbitMQ persists (durable queues, persistent messages, confirms) and has groups; order per key
-   * holds within a consumer. Declared missing: exactly-once (RabbitMQ cannot make a publish and an
-   * ack atomic; the backend's "effectively once" de-duplicates within a window, in one process), a
-   * new group reading history (a group's queue gets what is published after it is declared), and
-   * partitions (a topic is one exchange).
+   * RabbitMQ persists (durable queues, persistent messages, confirms), has groups, survives broker
+   * restarts ({@link AmqpBrokerRestartTest}); order per key holds within a consumer. Declared
+   * missing: exactly-once (RabbitMQ cannot make a publish and an ack atomic; the backend's
+   * "effectively once" de-duplicates within a window, in one process), a new group reading history
+   * (a group's queue gets what is published after it is declared), and partitions (a topic is one
+   * exchange).
    */
   @Override
   protected Capabilities capabilities() {
