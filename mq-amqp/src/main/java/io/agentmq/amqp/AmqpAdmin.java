@@ -52,7 +52,7 @@ final class AmqpAdmin implements Admin {
   /** Declares the topic's exchanges and required queues once per queue instance. */
   Void ensureTopic(String topic) {
     if (!declared.contains(topic)) {
-      createTopic(config.common.topic(topic));
+      declare(config.common.topic(topic)); // over AMQP only: no management API needed
     }
     return null;
   }
@@ -60,6 +60,12 @@ final class AmqpAdmin implements Admin {
   @Override
   public boolean createTopic(TopicSpec spec) {
     boolean existed = exchangeExists(spec.name());
+    declare(spec);
+    return !existed;
+  }
+
+  /** Declares the exchanges and queues of a topic; idempotent. */
+  private void declare(TopicSpec spec) {
     withChannel(
         ch -> {
           declareExchange(ch, spec.name());
@@ -79,7 +85,6 @@ final class AmqpAdmin implements Admin {
         },
         "declaring topic '" + spec.name() + "'");
     declared.add(spec.name());
-    return !existed;
   }
 
   /** Declares the group's queue and binds it; returns its name. */

@@ -61,7 +61,9 @@ final class AmqpConfig {
         uri(
             s,
             MANAGEMENT_URL,
-            (url.getScheme().equals("amqps") ? "https" : "http") + "://" + host + ":15672",
+            url.getScheme().equals("amqps")
+                ? "https://" + host + ":15671"
+                : "http://" + host + ":15672",
             "http",
             "https");
     for (String entry : s.string(REQUIRED_GROUPS, "").split(",")) {
@@ -102,24 +104,18 @@ final class AmqpConfig {
 
   /** The virtual host of {@link #url}: the path without its slash, "/" when empty. */
   String virtualHost() {
-    String path = url.getPath();
-    return path == null || path.isEmpty() || path.equals("/")
-        ? "/"
-        : java.net.URLDecoder.decode(path.substring(1), java.nio.charset.StandardCharsets.UTF_8);
+    String path = url.getPath(); // percent-decoded by URI, '+' kept as amqp-client does
+    return path == null || path.isEmpty() || path.equals("/") ? "/" : path.substring(1);
   }
 
   /** The user and password of {@link #url} (guest/guest when absent). */
   String[] credentials() {
-    String info = url.getRawUserInfo();
+    String info = url.getUserInfo(); // percent-decoded by URI, '+' kept as amqp-client does
     if (info == null) {
       return new String[] {"guest", "guest"};
     }
     String[] parts = info.split(":", 2);
-    var dec = java.nio.charset.StandardCharsets.UTF_8;
-    return new String[] {
-      java.net.URLDecoder.decode(parts[0], dec),
-      parts.length > 1 ? java.net.URLDecoder.decode(parts[1], dec) : ""
-    };
+    return new String[] {parts[0], parts.length > 1 ? parts[1] : ""};
   }
 
   /** The broker's address without credentials, for messages. */

@@ -38,10 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p>A retry keeps the message unacknowledged and handles it again on its lane after the backoff
  * (the lane waits; the channel, acks of other lanes and heartbeats go on), counting attempts in
  * {@code mq-attempt}. Dead letters are published with confirms to {@code <topic>.deadletter} before
- * the original is acked, so a broker dying in between leaves a duplicate, never a loss. At most
- * once consumes with auto-ack. Exactly-once is "effectively once": the handler's sends are staged,
- * published with confirms before the ack, and messages already handled within {@code
- * amqp.dedup_window_ms} (by {@code mq-id}, in this process) are acked without handling.
+ * the original is acked, so a broker dying in between leaves a duplicate, never a loss.
+ * At-most-once acks before the handler runs (manual acks still, so the prefetch bounds what is
+ * pushed). Exactly-once is "effectively once": the handler's sends are staged, published with
+ * confirms before the ack, and messages already handled within {@code amqp.dedup_window_ms} (by
+ * {@code mq-id}, in this process) are acked without handling.
  */
 final class AmqpConsumer implements Consumer {
   private static final Logger log = LoggerFactory.getLogger(AmqpConsumer.class);
@@ -54,12 +55,12 @@ final class AmqpConsumer implements Consumer {
   private final Map<String, String> topicByQueue = new LinkedHashMap<>();
   private final List<String> consumerTags = new ArrayList<>();
   private final Lane[] lanes;
-  private final boolean atMostOnce;
   private final boolean exactlyOnce;
   private final Dedup dedup;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean paused;
   private volatile long lastDeliveryNanos = System.nanoTime();
+  private volatile String cancelledBy;
 
   AmqpConsumer(
       ConsumerSettings settings,
@@ -69,7 +70,6 @@ final class AmqpConsumer implements Consumer {
     this.queue = queue;
     this.config = queue.amqpConfig();
     this.onClose = onClose;
-    this.atMostOnce = settings.deliveryMode() == DeliveryMode.AT_MOST_ONCE;
     this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
     this.dedup = new Dedup(config.dedupWindow);
     for (String topic : settings.topics()) {
@@ -94,11 +94,16 @@ final class AmqpConsumer implements Consumer {
         String topic = q.getValue();
         String name = q.getKey();
         consumerTags.add(
+            // Manual acks in every mode: with auto-ack RabbitMQ ignores the prefetch and pushes the
+            // whole backlog, and what is pushed counts as acknowledged before it is handled.
             channel.basicConsume(
                 name,
-                atMostOnce,
+                false,
                 (tag, delivery) -> dispatch(topic, name, delivery),
-                tag -> log.warn("RabbitMQ cancelled the consumer of queue {}", name)));
+                tag -> {
+                  cancelledBy = "RabbitMQ cancelled the consumer of queue " + name;
+                  log.warn(cancelledBy);
+                }));
       }
     } catch (IOException e) {
       throw new MessagingException(
@@ -151,13 +156,15 @@ final class AmqpConsumer implements Consumer {
   }
 
   @Override
-  public void pause() {
-    paused = true;
-    stopConsuming();
+  public synchronized void pause() {
+    if (!paused && !closed.get()) {
+      paused = true;
+      stopConsuming();
+    }
   }
 
   @Override
-  public void resume() {
+  public synchronized void resume() {
     if (paused && !closed.get()) {
       paused = false;
       startConsuming();
@@ -179,7 +186,7 @@ final class AmqpConsumer implements Consumer {
     details.put("lastPollAgeMs", TimeUnit.NANOSECONDS.toMillis(now - lastDeliveryNanos));
     long inFlight = 0;
     String problem =
-        closed.get() ? "closed" : !channel.isOpen() ? "channel closed; recovering" : null;
+        closed.get() ? "closed" : !channel.isOpen() ? "consumer channel closed" : cancelledBy;
     for (Lane lane : lanes) {
       inFlight += lane.inbox.size() + (lane.busySince != 0 ? 1 : 0);
       long busy = lane.busySince;
@@ -211,10 +218,12 @@ final class AmqpConsumer implements Consumer {
 
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    synchronized (this) {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      stopConsuming();
     }
-    stopConsuming();
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
     for (Lane lane : lanes) {
       lane.stop();
@@ -233,7 +242,7 @@ final class AmqpConsumer implements Consumer {
     for (Lane lane : lanes) {
       Inbound left;
       while ((left = lane.inbox.poll()) != null) {
-        if (!atMostOnce && left != STOP) {
+        if (left != STOP) {
           nack(left.tag());
         }
       }
@@ -248,12 +257,17 @@ final class AmqpConsumer implements Consumer {
     onClose.accept(this);
   }
 
+  /**
+   * Acks a delivery. If the channel is gone (the connection dropped), there is nothing to ack: the
+   * broker redelivers the message (a duplicate at worst), so this is logged, not thrown.
+   */
   private void ack(long tag) {
     synchronized (channel) {
       try {
         channel.basicAck(tag, false);
-      } catch (IOException e) {
-        throw new MessagingException("acknowledging a delivery failed: " + e, true, e);
+      } catch (IOException | RuntimeException e) {
+        log.debug(
+            "Ack of delivery {} not sent ({}); RabbitMQ will redeliver it", tag, e.toString());
       }
     }
   }
@@ -311,7 +325,16 @@ final class AmqpConsumer implements Consumer {
           inbox.add(next); // returned to the queue by close()
           break;
         }
-        handle(next);
+        try {
+          handle(next);
+        } catch (Throwable t) {
+          // The lane must outlive any one message; the message goes back to the queue.
+          log.error("Handling delivery {} failed unexpectedly; returning it", next.tag(), t);
+          nack(next.tag());
+          if (t instanceof VirtualMachineError error) {
+            throw error;
+          }
+        }
       }
     }
 
@@ -380,9 +403,7 @@ final class AmqpConsumer implements Consumer {
         CompletableFuture.allOf(confirms.toArray(CompletableFuture[]::new)).join();
         dedup.remember(delivery.id());
       }
-      if (!atMostOnce) {
-        ack(current.tag());
-      }
+      ack(current.tag()); // at-most-once: before the handler runs (the engine's order)
     }
 
     @Override

@@ -22,7 +22,8 @@ final class AmqpMessages {
           "x-last-death-exchange",
           "x-last-death-queue",
           "x-last-death-reason",
-          "x-received-from");
+          "x-received-from",
+          AmqpPublisher.PUBLISH_ID);
 
   private AmqpMessages() {}
 

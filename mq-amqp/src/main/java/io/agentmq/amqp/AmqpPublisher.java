@@ -20,9 +20,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -30,18 +34,29 @@ import java.util.function.Function;
  * once). Each publish is persistent and {@code mandatory}: a message no queue would take comes back
  * and fails its future instead of vanishing. Futures complete on the broker's ack, fail on a nack
  * or a return, and fail after {@code producer.send_timeout_ms}. A publish that meets a lost
- * connection, or was unconfirmed when the connection dropped, is published again once the
- * connection recovers (a duplicate at worst), until the send timeout.
+ * connection, or was unconfirmed when its channel closed, is published again (a duplicate at worst)
+ * until the send timeout.
+ *
+ * <p>Each opening of a channel has its own bookkeeping ({@link Incarnation}): confirms and returns
+ * of one never touch the publishes of another, and every publish carries a unique {@value
+ * #PUBLISH_ID} header, so a returned message is matched exactly even if the same message id is
+ * published twice.
  */
 final class AmqpPublisher implements AutoCloseable {
+  /** Unique per publish attempt; matches a basic.return to its publish. */
+  static final String PUBLISH_ID = "mq-publish-id";
+
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Connection connection;
   private final long sendTimeoutNanos;
   private final ScheduledExecutorService timer;
+  private final ExecutorService retries;
   private final Function<String, Void> ensureExchange;
   private final BlockingQueue<PublishChannel> idle = new LinkedBlockingQueue<>();
   private final List<PublishChannel> channels = new CopyOnWriteArrayList<>();
+  private final Set<Pending> inFlight = ConcurrentHashMap.newKeySet();
+  private final AtomicLong publishIds = new AtomicLong();
 
   private final class Pending {
     final String exchange;
@@ -66,6 +81,13 @@ final class AmqpPublisher implements AutoCloseable {
     this.connection = connection;
     this.sendTimeoutNanos = sendTimeoutNanos;
     this.timer = timer;
+    this.retries =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "agentmq-amqp-publish-retry");
+              t.setDaemon(true);
+              return t;
+            });
     this.ensureExchange = ensureExchange;
     for (int i = 0; i < channelCount; i++) {
       PublishChannel channel = new PublishChannel();
@@ -78,13 +100,14 @@ final class AmqpPublisher implements AutoCloseable {
   /** Publishes to the exchange of {@code topic}; the future completes on the broker's confirm. */
   CompletableFuture<DeliveryReport> publish(String topic, Message message) {
     Pending pending = new Pending(topic, message);
+    inFlight.add(pending);
+    pending.result.whenComplete((r, e) -> inFlight.remove(pending));
     try {
       ensureExchange.apply(topic);
+      attempt(pending);
     } catch (RuntimeException e) {
       pending.result.completeExceptionally(e);
-      return pending.result;
     }
-    attempt(pending);
     return pending.result;
   }
 
@@ -113,11 +136,38 @@ final class AmqpPublisher implements AutoCloseable {
     try {
       channel.publish(pending);
     } catch (IOException | ShutdownSignalException e) {
-      // The connection is down or recovering: try again shortly, until the send timeout.
-      timer.schedule(() -> attempt(pending), RETRY_NANOS, TimeUnit.NANOSECONDS);
+      retryLater(pending); // the connection is down or recovering
+    } catch (RuntimeException e) {
+      pending.result.completeExceptionally(
+          new MessagingException("publishing " + pending.message.id() + " failed: " + e, true, e));
     } finally {
       idle.add(channel);
     }
+  }
+
+  /** Tries again shortly, off the timer thread (a publish may block while the broker recovers). */
+  private void retryLater(Pending pending) {
+    try {
+      timer.schedule(
+          () -> {
+            try {
+              retries.execute(() -> attempt(pending));
+            } catch (RejectedExecutionException e) {
+              closedError(pending);
+            }
+          },
+          RETRY_NANOS,
+          TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      closedError(pending);
+    }
+  }
+
+  private static void closedError(Pending pending) {
+    pending.result.completeExceptionally(
+        new MessagingException(
+            "message " + pending.message.id() + " was not confirmed: the MessageQueue closed",
+            true));
   }
 
   private void timeout(Pending pending) {
@@ -135,49 +185,45 @@ final class AmqpPublisher implements AutoCloseable {
 
   private void expire() {
     long now = System.nanoTime();
-    for (PublishChannel channel : channels) {
-      channel
-          .unconfirmed
-          .values()
-          .removeIf(
-              p -> {
-                if (p.deadline - now < 0) {
-                  timeout(p);
-                  return true;
-                }
-                return false;
-              });
+    for (Pending p : inFlight) {
+      if (p.deadline - now < 0) {
+        timeout(p);
+      }
     }
   }
 
   /** Waits until every publish made so far is confirmed, returned or failed. */
   void flush() {
-    for (PublishChannel channel : channels) {
-      for (Pending p : List.copyOf(channel.unconfirmed.values())) {
-        try {
-          p.result.handle((r, e) -> null).get();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        } catch (java.util.concurrent.ExecutionException ignored) {
-          // handled above
-        }
+    for (Pending p : List.copyOf(inFlight)) {
+      try {
+        p.result.handle((r, e) -> null).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (java.util.concurrent.ExecutionException ignored) {
+        // failures are reported through the future
       }
     }
   }
 
+  /** Flushes (bounded by the send timeout), fails what is left, closes the channels. */
   @Override
   public void close() {
     flush();
+    retries.shutdownNow();
+    for (Pending p : List.copyOf(inFlight)) {
+      closedError(p);
+    }
     for (PublishChannel channel : channels) {
       channel.close();
     }
   }
 
-  static AMQP.BasicProperties properties(Message message) {
+  static AMQP.BasicProperties properties(Message message, String publishId) {
     Map<String, Object> headers = new HashMap<>(message.headers());
     headers.put(Headers.ID, message.id());
     headers.put(Headers.TIMESTAMP, Long.toString(message.timestampMillis()));
+    headers.put(PUBLISH_ID, publishId);
     message.key().ifPresent(key -> headers.put(AmqpMessages.KEY_HEADER, key));
     return new AMQP.BasicProperties.Builder()
         .messageId(message.id())
@@ -188,51 +234,60 @@ final class AmqpPublisher implements AutoCloseable {
         .build();
   }
 
-  /** One channel in confirm mode and its unconfirmed publishes. */
-  private final class PublishChannel {
-    private volatile Channel channel;
+  /** One opening of a channel in confirm mode, with its own unconfirmed and returned publishes. */
+  private final class Incarnation {
+    final Channel channel;
     final NavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
-    private final Set<String> returned = ConcurrentHashMap.newKeySet();
+    final Map<Long, String> publishIds = new ConcurrentHashMap<>();
+    final Set<String> returned = ConcurrentHashMap.newKeySet();
 
-    PublishChannel() throws IOException {
-      open();
-    }
-
-    private void open() throws IOException {
-      Channel ch = connection.createChannel();
-      ch.confirmSelect();
-      ch.addConfirmListener(this::acked, this::nacked);
-      ch.addReturnListener(r -> returned.add(r.getProperties().getMessageId()));
-      ch.addShutdownListener(
+    Incarnation(Channel channel) throws IOException {
+      this.channel = channel;
+      channel.confirmSelect();
+      channel.addConfirmListener(this::acked, this::nacked);
+      channel.addReturnListener(
+          r -> {
+            Object id =
+                r.getProperties().getHeaders() == null
+                    ? null
+                    : r.getProperties().getHeaders().get(PUBLISH_ID);
+            if (id != null) {
+              returned.add(id.toString());
+            }
+          });
+      channel.addShutdownListener(
           cause -> {
             // Unconfirmed publishes may be lost: publish them again (auto-recovery reopens the
-            // channel; a channel closed by an error is replaced on the next publish).
-            for (Pending p : unconfirmed.values()) {
-              timer.schedule(() -> attempt(p), RETRY_NANOS, TimeUnit.NANOSECONDS);
+            // connection's channels; a channel closed by an error is replaced on the next use).
+            Map.Entry<Long, Pending> e;
+            while ((e = unconfirmed.pollFirstEntry()) != null) {
+              retryLater(e.getValue());
             }
-            unconfirmed.clear();
+            returned.clear();
+            publishIds.clear();
           });
-      channel = ch;
     }
 
-    synchronized void publish(Pending p) throws IOException {
-      if (!channel.isOpen() && connection.isOpen()) {
-        open(); // closed by a channel error, not by the connection: auto-recovery will not reopen
-        // it
-      }
+    void publish(Pending p) throws IOException {
       long seq = channel.getNextPublishSeqNo();
+      String publishId = Long.toString(publishIds().incrementAndGet());
       unconfirmed.put(seq, p);
+      publishIds.put(seq, publishId);
       try {
-        channel.basicPublish(p.exchange, "", true, properties(p.message), p.message.payload());
+        channel.basicPublish(
+            p.exchange, "", true, properties(p.message, publishId), p.message.payload());
       } catch (IOException | RuntimeException e) {
         unconfirmed.remove(seq);
+        publishIds.remove(seq);
         throw e;
       }
     }
 
     private void acked(long seq, boolean multiple) {
-      for (Pending p : take(seq, multiple)) {
-        if (returned.remove(p.message.id())) {
+      for (Map.Entry<Long, Pending> e : take(seq, multiple)) {
+        Pending p = e.getValue();
+        String publishId = publishIds.remove(e.getKey());
+        if (publishId != null && returned.remove(publishId)) {
           p.result.completeExceptionally(
               new MessagingException(
                   "no queue is bound to topic '"
@@ -249,7 +304,12 @@ final class AmqpPublisher implements AutoCloseable {
     }
 
     private void nacked(long seq, boolean multiple) {
-      for (Pending p : take(seq, multiple)) {
+      for (Map.Entry<Long, Pending> e : take(seq, multiple)) {
+        Pending p = e.getValue();
+        String publishId = publishIds.remove(e.getKey());
+        if (publishId != null) {
+          returned.remove(publishId);
+        }
         p.result.completeExceptionally(
             new MessagingException(
                 "RabbitMQ refused message " + p.message.id() + " to '" + p.exchange + "' (nack)",
@@ -257,21 +317,42 @@ final class AmqpPublisher implements AutoCloseable {
       }
     }
 
-    private List<Pending> take(long seq, boolean multiple) {
+    private List<Map.Entry<Long, Pending>> take(long seq, boolean multiple) {
       if (!multiple) {
         Pending p = unconfirmed.remove(seq);
-        return p == null ? List.of() : List.of(p);
+        return p == null ? List.of() : List.of(Map.entry(seq, p));
       }
       NavigableMap<Long, Pending> head = unconfirmed.headMap(seq, true);
-      List<Pending> taken = List.copyOf(head.values());
-      head.clear();
+      List<Map.Entry<Long, Pending>> taken = List.copyOf(head.entrySet());
+      head.keySet().removeAll(taken.stream().map(Map.Entry::getKey).toList());
       return taken;
     }
+  }
 
-    void close() {
+  private AtomicLong publishIds() {
+    return publishIds;
+  }
+
+  /** A slot of the pool: its current incarnation, replaced when a channel error closed it. */
+  private final class PublishChannel {
+    private Incarnation current;
+
+    PublishChannel() throws IOException {
+      current = new Incarnation(connection.createChannel());
+    }
+
+    synchronized void publish(Pending p) throws IOException {
+      if (!current.channel.isOpen() && connection.isOpen()) {
+        // Closed by a channel error, not by the connection: auto-recovery will not reopen it.
+        current = new Incarnation(connection.createChannel());
+      }
+      current.publish(p);
+    }
+
+    synchronized void close() {
       try {
-        if (channel.isOpen()) {
-          channel.close();
+        if (current.channel.isOpen()) {
+          current.channel.close();
         }
       } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
         // closing anyway
