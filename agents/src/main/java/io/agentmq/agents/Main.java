@@ -4,6 +4,7 @@ import io.agentmq.api.ConfigException;
 import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
@@ -41,7 +42,8 @@ public final class Main {
     List<String> steps = steps(request);
     try {
       System.exit(run(config, request, steps.size()) ? 0 : 1);
-    } catch (ConfigException e) {
+    } catch (MessagingException e) {
+      // Bad configuration or an unreachable broker: the message says what to fix.
       System.err.println("agentmq: " + e.getMessage());
       System.exit(2);
     }

@@ -43,6 +43,7 @@ final class AmqpAdmin implements Admin {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
+  private Channel declaring;
 
   AmqpAdmin(AmqpConfig config, Connection connection) {
     this.config = config;
@@ -201,10 +202,17 @@ final class AmqpAdmin implements Admin {
     T run(Channel ch) throws IOException;
   }
 
-  private <T> T withChannel(ChannelWork<T> work, String what) {
-    try (Channel ch = connection.createChannel()) {
-      return work.run(ch);
-    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+  /**
+   * Runs declarations on one long-lived channel: automatic recovery re-declares what was declared
+   * on the channel it was declared on, so that channel must still be open after a reconnect.
+   */
+  private synchronized <T> T withChannel(ChannelWork<T> work, String what) {
+    try {
+      if (declaring == null || !declaring.isOpen()) {
+        declaring = connection.createChannel();
+      }
+      return work.run(declaring);
+    } catch (IOException | RuntimeException e) {
       throw new MessagingException(what + " failed: " + e, true, e);
     }
   }
