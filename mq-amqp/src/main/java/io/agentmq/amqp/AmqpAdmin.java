@@ -138,12 +138,13 @@ final class AmqpAdmin implements Admin {
 
   @Override
   public boolean deleteGroup(String group) {
-    JsonNode queues = get("/api/queues/" + vhost() + "?columns=name,consumers").orElseThrow();
+    JsonNode queues = get("/api/queues/" + vhost() + "?columns=name").orElseThrow();
+    Set<String> topics = listTopics();
     boolean found = false;
     for (JsonNode q : queues) {
       String name = q.path("name").asText();
       if (name.endsWith("." + group)
-          && exchangeExists(name.substring(0, name.length() - group.length() - 1))) {
+          && topics.contains(name.substring(0, name.length() - group.length() - 1))) {
         // if-unused: the broker itself refuses while a consumer is attached (the management
         // API's consumer counts lag by seconds).
         try (Channel ch = connection.createChannel()) {

@@ -85,8 +85,9 @@ final class AmqpMessageQueue implements MessageQueue {
       throw new MessagingException("opening publisher channels failed: " + e, true, e);
     }
     this.contextProducer =
-        new AmqpProducer(publisher, config.common.maxMessageBytes(), false, () -> {});
-    config.common.topics().values().forEach(admin::createTopic);
+        new AmqpProducer(publisher, config.common.maxMessageBytes(), false, p -> {});
+    // Declared over AMQP only: starting needs no management API.
+    config.common.topics().keySet().forEach(admin::ensureTopic);
     config.requiredGroups.keySet().forEach(admin::ensureTopic);
   }
 
@@ -120,18 +121,11 @@ final class AmqpMessageQueue implements MessageQueue {
     return consuming;
   }
 
-  ScheduledExecutorService timer() {
-    return timer;
-  }
-
   @Override
   public Producer createProducer() {
     ensureOpen();
-    AmqpProducer[] self = new AmqpProducer[1];
     AmqpProducer producer =
-        new AmqpProducer(
-            publisher, config.common.maxMessageBytes(), true, () -> producers.remove(self[0]));
-    self[0] = producer;
+        new AmqpProducer(publisher, config.common.maxMessageBytes(), true, producers::remove);
     producers.add(producer);
     return producer;
   }

@@ -11,13 +11,17 @@ final class AmqpProducer implements Producer {
   private final AmqpPublisher publisher;
   private final int maxMessageBytes;
   private final boolean closeable;
-  private final Runnable onClose;
+  private final java.util.function.Consumer<AmqpProducer> onClose;
   private volatile boolean closed;
 
   /**
    * @param closeable {@code false} for the producer handed to handlers, which the queue owns
    */
-  AmqpProducer(AmqpPublisher publisher, int maxMessageBytes, boolean closeable, Runnable onClose) {
+  AmqpProducer(
+      AmqpPublisher publisher,
+      int maxMessageBytes,
+      boolean closeable,
+      java.util.function.Consumer<AmqpProducer> onClose) {
     this.publisher = publisher;
     this.maxMessageBytes = maxMessageBytes;
     this.closeable = closeable;
@@ -45,7 +49,7 @@ final class AmqpProducer implements Producer {
     if (closeable && !closed) {
       closed = true;
       publisher.flush();
-      onClose.run();
+      onClose.accept(this);
     }
   }
 }

@@ -56,7 +56,7 @@ final class AmqpPublisher implements AutoCloseable {
   private final BlockingQueue<PublishChannel> idle = new LinkedBlockingQueue<>();
   private final List<PublishChannel> channels = new CopyOnWriteArrayList<>();
   private final Set<Pending> inFlight = ConcurrentHashMap.newKeySet();
-  private final AtomicLong publishIds = new AtomicLong();
+  private final AtomicLong publishCounter = new AtomicLong();
 
   private final class Pending {
     final String exchange;
@@ -270,7 +270,7 @@ final class AmqpPublisher implements AutoCloseable {
 
     void publish(Pending p) throws IOException {
       long seq = channel.getNextPublishSeqNo();
-      String publishId = Long.toString(publishIds().incrementAndGet());
+      String publishId = Long.toString(publishCounter.incrementAndGet());
       unconfirmed.put(seq, p);
       publishIds.put(seq, publishId);
       try {
@@ -327,10 +327,6 @@ final class AmqpPublisher implements AutoCloseable {
       head.keySet().removeAll(taken.stream().map(Map.Entry::getKey).toList());
       return taken;
     }
-  }
-
-  private AtomicLong publishIds() {
-    return publishIds;
   }
 
   /** A slot of the pool: its current incarnation, replaced when a channel error closed it. */

@@ -177,11 +177,7 @@ public final class ConfigSection {
   }
 
   /** Records a problem in words of the caller's (e.g. a required key that is missing). */
-  public void addProblemText(String problem) {
-    problems.add(problem);
-  }
-
-  void addProblem(String problem) {
+  public void addProblem(String problem) {
     problems.add(problem);
   }
 

@@ -10,7 +10,6 @@ import io.agentmq.api.StartPosition;
 import io.agentmq.api.Subscription;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A {@link Subscription} with every unset option filled from the {@link MqConfig}: what a backend
@@ -45,9 +44,5 @@ public record ConsumerSettings(
         s.startFrom().orElse(config.startFrom()),
         config.closeTimeout(),
         config.stallTimeout());
-  }
-
-  public Optional<MessageHandler> syncHandler() {
-    return Optional.ofNullable(handler);
   }
 }

@@ -69,7 +69,7 @@ final class KafkaConfig {
     s.rejectUnknownKeys(accepted, "kafka.client.<any Kafka client property>");
     String servers = s.string(BOOTSTRAP_SERVERS, "").trim();
     if (servers.isEmpty()) {
-      s.addProblemText(
+      s.addProblem(
           "'kafka.bootstrap_servers' (environment variable KAFKA_BOOTSTRAP_SERVERS) is not set;"
               + " expected host:port[,host:port...] of the Kafka brokers");
     } else if (!servers.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {

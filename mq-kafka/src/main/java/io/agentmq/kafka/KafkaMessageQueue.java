@@ -60,7 +60,7 @@ final class KafkaMessageQueue implements MessageQueue {
     this.admin = new KafkaAdmin(adminClient, config);
     this.producer = new KafkaProducer<>(config.producerProperties());
     this.contextProducer =
-        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), false, () -> {});
+        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), false, p -> {});
     config.common.topics().values().forEach(admin::createTopic);
   }
 
@@ -81,11 +81,9 @@ final class KafkaMessageQueue implements MessageQueue {
   @Override
   public Producer createProducer() {
     ensureOpen();
-    KafkaMqProducer[] self = new KafkaMqProducer[1];
     KafkaMqProducer handle =
         new KafkaMqProducer(
-            this, producer, config.common.maxMessageBytes(), true, () -> producers.remove(self[0]));
-    self[0] = handle;
+            this, producer, config.common.maxMessageBytes(), true, producers::remove);
     producers.add(handle);
     return handle;
   }

@@ -16,7 +16,7 @@ final class KafkaMqProducer implements Producer {
   private final KafkaProducer<byte[], byte[]> producer;
   private final int maxMessageBytes;
   private final boolean closeable;
-  private final Runnable onClose;
+  private final java.util.function.Consumer<KafkaMqProducer> onClose;
   private volatile boolean closed;
 
   /**
@@ -27,7 +27,7 @@ final class KafkaMqProducer implements Producer {
       KafkaProducer<byte[], byte[]> producer,
       int maxMessageBytes,
       boolean closeable,
-      Runnable onClose) {
+      java.util.function.Consumer<KafkaMqProducer> onClose) {
     this.queue = queue;
     this.producer = producer;
     this.maxMessageBytes = maxMessageBytes;
@@ -82,7 +82,7 @@ final class KafkaMqProducer implements Producer {
     if (closeable && !closed) {
       closed = true;
       producer.flush();
-      onClose.run();
+      onClose.accept(this);
     }
   }
 }

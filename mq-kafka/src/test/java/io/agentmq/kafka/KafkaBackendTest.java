@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -115,7 +116,7 @@ class KafkaBackendTest {
                 Health health = consumer.health();
                 assertThat(health.isUp()).isTrue();
                 assertThat(health.details().get("assignedPartitions"))
-                    .asList()
+                    .asInstanceOf(InstanceOfAssertFactories.LIST)
                     .containsExactlyInAnyOrder("health-details-0", "health-details-1");
                 assertThat(health.details().get("lag")).isEqualTo(0L);
               });

@@ -52,7 +52,7 @@ final class MemoryConsumer implements Consumer {
   private final MemoryBroker broker;
   private final MemoryConfig config;
   private final Producer contextProducer;
-  private final Runnable onClose;
+  private final java.util.function.Consumer<MemoryConsumer> onClose;
   private final GroupSignal signal;
   private final Lane[] lanes;
   private final Worker[] workers;
@@ -66,7 +66,7 @@ final class MemoryConsumer implements Consumer {
       MemoryBroker broker,
       MemoryConfig config,
       Producer contextProducer,
-      Runnable onClose) {
+      java.util.function.Consumer<MemoryConsumer> onClose) {
     this.settings = settings;
     this.broker = broker;
     this.config = config;
@@ -193,7 +193,7 @@ final class MemoryConsumer implements Consumer {
     for (Worker worker : workers) {
       signal.unregister(worker.thread);
     }
-    onClose.run();
+    onClose.accept(this);
     // Let the group's other consumers take over this consumer's partitions at once.
     signal.wakeAll();
   }
@@ -330,6 +330,7 @@ final class MemoryConsumer implements Consumer {
       PartitionLog partition = cursor.log;
       int handled = 0;
       boolean keepClaim = false;
+      skipEvicted();
       // Read the sender's tail once per batch, not per message: it is on a line the sender writes.
       long limit = partition.tail();
       // One clock read per batch stands for the start of each of its deliveries in health checks;
@@ -397,21 +398,29 @@ final class MemoryConsumer implements Consumer {
       return handled;
     }
 
-    private Delivery delivery(long offset) {
+    /**
+     * Moves past messages the partition no longer holds. Back-pressure keeps what the group has not
+     * acknowledged, so this only happens if a topic was deleted and re-created under a running
+     * consumer; checked once per batch, as nothing can be overwritten under a claim.
+     */
+    private void skipEvicted() {
       PartitionLog partition = cursor.log;
-      if (offset < partition.earliest()) {
-        // Back-pressure keeps unacknowledged messages, so this is only reachable if a topic was
-        // deleted and re-created under a running consumer.
+      long earliest = partition.earliest();
+      long offset = cursor.committed();
+      if (offset < earliest) {
         log.error(
             "Group {} skips offsets {}..{} of '{}' partition {}: no longer held",
             cursor.group,
             offset,
-            partition.earliest() - 1,
+            earliest - 1,
             partition.topic,
             partition.partition);
-        cursor.commit(partition.earliest());
-        offset = partition.earliest();
+        cursor.commit(earliest);
       }
+    }
+
+    private Delivery delivery(long offset) {
+      PartitionLog partition = cursor.log;
       Message message = partition.read(offset);
       int attempt = cursor.attempt;
       if (attempt > 1) {

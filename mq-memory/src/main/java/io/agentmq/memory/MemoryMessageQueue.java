@@ -33,7 +33,7 @@ final class MemoryMessageQueue implements MessageQueue {
         new MemoryAdmin(
             broker,
             () -> consumers.stream().map(MemoryConsumer::group).collect(Collectors.toSet()));
-    this.contextProducer = new MemoryProducer(broker, config, false, () -> {});
+    this.contextProducer = new MemoryProducer(broker, config, false, p -> {});
     config.common.topics().values().forEach(broker::createTopic);
   }
 
@@ -50,10 +50,7 @@ final class MemoryMessageQueue implements MessageQueue {
   @Override
   public Producer createProducer() {
     ensureOpen();
-    MemoryProducer[] self = new MemoryProducer[1];
-    MemoryProducer producer =
-        new MemoryProducer(broker, config, true, () -> producers.remove(self[0]));
-    self[0] = producer;
+    MemoryProducer producer = new MemoryProducer(broker, config, true, producers::remove);
     producers.add(producer);
     return producer;
   }
@@ -61,15 +58,13 @@ final class MemoryMessageQueue implements MessageQueue {
   @Override
   public Consumer subscribe(Subscription subscription) {
     ensureOpen();
-    MemoryConsumer[] self = new MemoryConsumer[1];
     MemoryConsumer consumer =
         new MemoryConsumer(
             ConsumerSettings.of(subscription, config.common),
             broker,
             config,
             contextProducer,
-            () -> consumers.remove(self[0]));
-    self[0] = consumer;
+            consumers::remove);
     consumers.add(consumer);
     return consumer;
   }

@@ -16,13 +16,17 @@ final class MemoryProducer implements Producer {
   private final MemoryBroker broker;
   private final int maxMessageBytes;
   private final boolean closeable;
-  private final Runnable onClose;
+  private final java.util.function.Consumer<MemoryProducer> onClose;
   private volatile boolean closed;
 
   /**
    * @param closeable {@code false} for the producer handed to handlers, which the consumer owns
    */
-  MemoryProducer(MemoryBroker broker, MemoryConfig config, boolean closeable, Runnable onClose) {
+  MemoryProducer(
+      MemoryBroker broker,
+      MemoryConfig config,
+      boolean closeable,
+      java.util.function.Consumer<MemoryProducer> onClose) {
     this.broker = broker;
     this.maxMessageBytes = config.common.maxMessageBytes();
     this.closeable = closeable;
@@ -55,7 +59,7 @@ final class MemoryProducer implements Producer {
   public void close() {
     if (closeable && !closed) {
       closed = true;
-      onClose.run();
+      onClose.accept(this);
     }
   }
 }

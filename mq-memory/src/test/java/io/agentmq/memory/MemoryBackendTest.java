@@ -97,8 +97,10 @@ class MemoryBackendTest {
         }
         CompletableFuture<?> fifth =
             CompletableFuture.runAsync(() -> producer.sendAndWait("bp2", Message.ofText("m4")));
-        Thread.sleep(200);
-        assertThat(fifth).isNotDone();
+        await()
+            .during(Duration.ofMillis(200))
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !fifth.isDone());
 
         release.countDown();
 
