@@ -12,11 +12,13 @@ import org.testcontainers.kafka.KafkaContainer;
 /**
  * The Kafka broker the tests use, one per test JVM: {@code KAFKA_BOOTSTRAP_SERVERS} when set;
  * otherwise a Testcontainers Kafka where a Docker engine is present; otherwise a real single-node
- * KRaft broker started in this JVM (kafka-test-common-runtime). Started brokers stop when the JVM
- * exits.
+ * KRaft broker started in this JVM (kafka-test-common-runtime). A started broker is stopped once,
+ * when the JUnit run ends ({@link KafkaTestBrokerSession}), not in a JVM shutdown hook: stopping
+ * Kafka while the JVM shuts down can make the test JVM exit with an error after all tests passed.
  */
 public final class KafkaTestBroker {
   private static String bootstrapServers;
+  private static AutoCloseable started;
 
   private KafkaTestBroker() {}
 
@@ -33,6 +35,20 @@ public final class KafkaTestBroker {
       }
     }
     return bootstrapServers;
+  }
+
+  /** Stops the broker this class started, if any; once. */
+  static synchronized void stop() {
+    AutoCloseable broker = started;
+    started = null;
+    bootstrapServers = null;
+    if (broker != null) {
+      try {
+        broker.close();
+      } catch (Exception e) {
+        System.err.println("stopping the test Kafka broker failed: " + e);
+      }
+    }
   }
 
   /** Asks Testcontainers only where a Docker socket or host is configured: its probe is slow. */
@@ -57,7 +73,7 @@ public final class KafkaTestBroker {
             .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
             .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1");
     container.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "kafka-test-container-stop"));
+    started = container::stop;
     return container.getBootstrapServers();
   }
 
@@ -82,17 +98,7 @@ public final class KafkaTestBroker {
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    try {
-                      cluster.close();
-                    } catch (Exception e) {
-                      System.err.println("closing the test Kafka broker failed: " + e);
-                    }
-                  },
-                  "kafka-test-broker-shutdown"));
+      started = cluster;
       return cluster.bootstrapServers();
     } catch (Exception e) {
       throw new IllegalStateException("could not start the in-JVM Kafka broker for the tests", e);
