@@ -15,14 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +29,12 @@ import java.util.function.Function;
 
 /**
  * Publishes with confirms over a small pool of channels (a channel is never used by two threads at
- * once). Each publish is persistent and {@code mandatory}: a message no queue would take comes back
- * and fails its future instead of vanishing. Futures complete on the broker's ack, fail on a nack
- * or a return, and fail after {@code producer.send_timeout_ms}. A publish that meets a lost
- * connection, or was unconfirmed when its channel closed, is published again (a duplicate at worst)
- * until the send timeout.
+ * once; the messages of one key always go through the same channel, so they keep their order). Each
+ * publish is persistent and {@code mandatory}: a message no queue would take comes back and fails
+ * its future instead of vanishing. Futures complete on the broker's ack, fail on a nack or a
+ * return, and fail after {@code producer.send_timeout_ms}. A publish that meets a lost connection,
+ * or was unconfirmed when its channel closed, is published again (a duplicate at worst) until the
+ * send timeout.
  *
  * <p>Each opening of a channel has its own bookkeeping ({@link Incarnation}): confirms and returns
  * of one never touch the publishes of another, and every publish carries a unique {@value
@@ -53,7 +52,7 @@ final class AmqpPublisher implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final ExecutorService retries;
   private final Function<String, Void> ensureExchange;
-  private final BlockingQueue<PublishChannel> idle = new LinkedBlockingQueue<>();
+  private final AtomicLong nextChannel = new AtomicLong();
   private final List<PublishChannel> channels = new CopyOnWriteArrayList<>();
   private final Set<Pending> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong publishCounter = new AtomicLong();
@@ -92,7 +91,6 @@ final class AmqpPublisher implements AutoCloseable {
     for (int i = 0; i < channelCount; i++) {
       PublishChannel channel = new PublishChannel();
       channels.add(channel);
-      idle.add(channel);
     }
     timer.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
   }
@@ -120,9 +118,17 @@ final class AmqpPublisher implements AutoCloseable {
       timeout(pending);
       return;
     }
-    PublishChannel channel;
+    // Messages of one key always take the same channel: RabbitMQ keeps the order of one channel's
+    // publishes, not across channels.
+    long slot =
+        pending.message.key().isPresent()
+            ? pending.message.key().get().hashCode()
+            : nextChannel.getAndIncrement();
+    PublishChannel channel = channels.get((int) Math.floorMod(slot, (long) channels.size()));
     try {
-      channel = idle.poll(remaining, TimeUnit.NANOSECONDS);
+      if (!channel.lock.tryLock(remaining, TimeUnit.NANOSECONDS)) {
+        channel = null;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       pending.result.completeExceptionally(
@@ -141,7 +147,7 @@ final class AmqpPublisher implements AutoCloseable {
       pending.result.completeExceptionally(
           new MessagingException("publishing " + pending.message.id() + " failed: " + e, true, e));
     } finally {
-      idle.add(channel);
+      channel.lock.unlock();
     }
   }
 
@@ -331,6 +337,10 @@ final class AmqpPublisher implements AutoCloseable {
 
   /** A slot of the pool: its current incarnation, replaced when a channel error closed it. */
   private final class PublishChannel {
+    /** Held while publishing: a channel is never used by two threads at once. */
+    final java.util.concurrent.locks.ReentrantLock lock =
+        new java.util.concurrent.locks.ReentrantLock();
+
     private Incarnation current;
 
     PublishChannel() throws IOException {

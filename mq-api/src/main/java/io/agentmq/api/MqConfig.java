@@ -73,6 +73,9 @@ public final class MqConfig {
   /** Sections owned by backends; their keys are validated by the backend. */
   public static final Set<String> BACKEND_SECTIONS = Set.of("memory", "kafka", "amqp");
 
+  /** Sections read by the applications built on AgentMQ: {@code agents.*}, the agent pipeline's. */
+  public static final Set<String> APPLICATION_SECTIONS = Set.of("agents");
+
   private static final Set<String> CORE_KEYS =
       Set.of(
           BROKER_TYPE,
@@ -123,7 +126,7 @@ public final class MqConfig {
         topicSettings.put(key, e.getValue());
       } else if (section.equals("groups")) {
         groupSettings.put(key, e.getValue());
-      } else if (!BACKEND_SECTIONS.contains(section)) {
+      } else if (!BACKEND_SECTIONS.contains(section) && !APPLICATION_SECTIONS.contains(section)) {
         core.put(key, e.getValue());
       }
     }
@@ -131,7 +134,7 @@ public final class MqConfig {
     c.rejectUnknownKeys(
         CORE_KEYS,
         "topics.<topic>.{partitions,replication_factor,retention_ms}, groups.<role>, and the"
-            + " backend sections memory.*, kafka.*, amqp.*");
+            + " backend sections memory.*, kafka.*, amqp.*, and agents.*");
     this.brokerType = c.string(BROKER_TYPE, "memory").trim().toLowerCase(Locale.ROOT);
     if (brokerType.isEmpty()) {
       c.problem(BROKER_TYPE, "the name of an installed backend: memory, kafka or amqp");

@@ -386,6 +386,7 @@ final class KafkaMqConsumer implements Consumer {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      Map<TopicPartition, Long> positions = new HashMap<>();
       for (TopicPartition tp : assigned) {
         long position;
         try {
@@ -395,7 +396,11 @@ final class KafkaMqConsumer implements Consumer {
           log.warn("Could not resolve the position of {} yet: {}", tp, e.toString());
           position = -1; // taken from the first record fetched
         }
+        positions.put(tp, position);
         partitions.put(tp, new PartitionWork(tp, position));
+      }
+      if (settings.startFrom() == StartPosition.LATEST) {
+        pinStart(positions);
       }
       if (paused) {
         consumer.pause(assigned);
@@ -404,6 +409,29 @@ final class KafkaMqConsumer implements Consumer {
         groupMetadata = consumer.groupMetadata();
       }
       firstAssignment.countDown();
+    }
+
+    /**
+     * Commits where a LATEST group starts on partitions it has no position for yet. Otherwise a
+     * consumer closed before handling anything on a partition would leave no commit there, and the
+     * next one would start at the then-newest message, skipping what was sent in between.
+     */
+    private void pinStart(Map<TopicPartition, Long> positions) {
+      try {
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(positions.keySet());
+        Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+        positions.forEach(
+            (tp, position) -> {
+              if (position >= 0 && committed.get(tp) == null) {
+                start.put(tp, new OffsetAndMetadata(position));
+              }
+            });
+        if (!start.isEmpty()) {
+          consumer.commitSync(start);
+        }
+      } catch (RuntimeException e) {
+        log.warn("Could not record where group {} starts: {}", settings.group(), e.toString());
+      }
     }
   }
 

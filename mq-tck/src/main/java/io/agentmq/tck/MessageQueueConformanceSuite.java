@@ -383,6 +383,28 @@ public abstract class MessageQueueConformanceSuite {
 
     @Test
     @DisplayName(
+        "keeps a latest-starting group's start: messages sent while it has no consumer are"
+            + " handled when one returns, even if the first consumer handled nothing")
+    void newGroupLatestKeepsItsStart() {
+      MessageQueue queue = open();
+      String topic = newTopic("latest-kept");
+      String group = newGroup("latest-kept");
+      queue.admin().createTopic(queue.config().topic(topic));
+      Producer producer = queue.createProducer();
+      queue
+          .subscribe(sub(topic, group, new Inbox()).startFrom(StartPosition.LATEST).build())
+          .close();
+      List<String> whileAway = sendAll(producer, topic, 20);
+      Inbox inbox = new Inbox();
+
+      subscribe(queue, sub(topic, group, inbox).startFrom(StartPosition.LATEST));
+
+      inbox.awaitIds(new HashSet<>(whileAway));
+      assertThat(inbox.ids()).containsExactlyInAnyOrderElementsOf(whileAway);
+    }
+
+    @Test
+    @DisplayName(
         "resumes after the last acknowledged message, with no loss and no duplicates,"
             + " when a consumer closes mid-stream and another opens in the same group")
     void reopenInSameGroup() {

@@ -1,0 +1,45 @@
+package io.agentmq.agents;
+
+import io.agentmq.api.ConfigSection;
+import io.agentmq.api.MqConfig;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The pipeline's own settings, {@code agents.*} in the configuration file (or {@code
+ * MqConfig.builder().set(..)}).
+ *
+ * @param buildCommand {@code agents.coding.build_command}: run by {@code sh -c} in the working copy
+ *     after each commit; none by default (the build report says skipped)
+ * @param buildTimeout {@code agents.coding.build_timeout_ms}, default 10 minutes
+ * @param author {@code agents.coding.author}: the commits' author, {@code Name <email>}
+ * @param requestTimeout {@code agents.orchestrator.request_timeout_ms}: a request with results
+ *     missing after this long fails, default 2 minutes
+ */
+public record AgentsConfig(
+    Optional<String> buildCommand, Duration buildTimeout, String author, Duration requestTimeout) {
+  public static final String BUILD_COMMAND = "coding.build_command";
+  public static final String BUILD_TIMEOUT_MS = "coding.build_timeout_ms";
+  public static final String AUTHOR = "coding.author";
+  public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
+
+  /** Reads and validates {@code agents.*}; every bad value is reported at once. */
+  public static AgentsConfig of(MqConfig config) {
+    ConfigSection s = config.section("agents");
+    s.rejectUnknownKeys(Set.of(BUILD_COMMAND, BUILD_TIMEOUT_MS, AUTHOR, REQUEST_TIMEOUT_MS));
+    Optional<String> build = s.string(BUILD_COMMAND).map(String::strip).filter(c -> !c.isEmpty());
+    Duration buildTimeout =
+        s.millis(
+            BUILD_TIMEOUT_MS, Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofHours(6));
+    String author = s.string(AUTHOR, "AgentMQ Coding Agent <coding-agent@agentmq.invalid>").strip();
+    if (!author.matches("[^<>]+<[^<>@\\s]+@[^<>\\s]+>")) {
+      s.problem(AUTHOR, "a name and an email address: Name <name@example.com>");
+    }
+    Duration timeout =
+        s.millis(
+            REQUEST_TIMEOUT_MS, Duration.ofMinutes(2), Duration.ofMillis(100), Duration.ofDays(1));
+    s.throwIfInvalid();
+    return new AgentsConfig(build, buildTimeout, author, timeout);
+  }
+}

@@ -1,0 +1,43 @@
+package io.agentmq.agents;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+import io.agentmq.agents.runtime.AgentService;
+import io.agentmq.api.MqConfig;
+import io.agentmq.proto.v1.CodingTask;
+import io.agentmq.proto.v1.Plan;
+
+/**
+ * The Code Planner service: {@code Plan} from {@code code.plan.in} to {@code CodingTask}s on {@code
+ * coding.task.in}, keyed by the request id so one request's tasks stay in order; group {@code
+ * CODE_PLANNER_GROUP}. Bind your own {@link CodePlanner} with an {@code OptionalBinder}.
+ */
+public final class CodePlannerModule extends AbstractModule {
+  public static final String NAME = "code-planner";
+
+  @Override
+  protected void configure() {
+    OptionalBinder.newOptionalBinder(binder(), CodePlanner.class)
+        .setDefault()
+        .to(ReferenceCodePlanner.class);
+  }
+
+  @ProvidesIntoSet
+  AgentService service(CodePlanner planner, MqConfig config) {
+    return AgentService.named(NAME)
+        .group(config.group("code_planner"))
+        .on(
+            PipelineTopics.CODE_PLAN_IN,
+            Plan.class,
+            (plan, context) -> {
+              for (CodingTask task : planner.tasks(plan)) {
+                context.emit(
+                    PipelineTopics.CODING_TASK_IN,
+                    task.getRequestId(),
+                    task.toBuilder().setMetadata(context.metadata()).build());
+              }
+            })
+        .build();
+  }
+}

@@ -1,0 +1,46 @@
+package io.agentmq.agents;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+import io.agentmq.agents.runtime.AgentService;
+import io.agentmq.api.MqConfig;
+import io.agentmq.proto.v1.CodingTask;
+
+/**
+ * The Coding Agent service: {@code CodingTask} from {@code coding.task.in} to a {@code
+ * CommitResult} and a {@code BuildReport} on {@code commit.out}; group {@code CODING_AGENT_GROUP}.
+ * The default agent commits with git ({@link GitCodingAgent}); bind your own {@link CodingAgent}
+ * with an {@code OptionalBinder}.
+ */
+public final class CodingAgentModule extends AbstractModule {
+  public static final String NAME = "coding-agent";
+
+  @Override
+  protected void configure() {
+    OptionalBinder.newOptionalBinder(binder(), CodingAgent.class)
+        .setDefault()
+        .to(GitCodingAgent.class);
+  }
+
+  @ProvidesIntoSet
+  AgentService service(CodingAgent agent, MqConfig config) {
+    return AgentService.named(NAME)
+        .group(config.group("coding_agent"))
+        .on(
+            PipelineTopics.CODING_TASK_IN,
+            CodingTask.class,
+            (task, context) -> {
+              CodingAgent.Outcome outcome = agent.apply(task);
+              context.emit(
+                  PipelineTopics.COMMIT_OUT,
+                  task.getRequestId(),
+                  outcome.commit().toBuilder().setMetadata(context.metadata()).build());
+              context.emit(
+                  PipelineTopics.COMMIT_OUT,
+                  task.getRequestId(),
+                  outcome.build().toBuilder().setMetadata(context.metadata()).build());
+            })
+        .build();
+  }
+}

@@ -1,0 +1,478 @@
+package io.agentmq.agents;
+
+import io.agentmq.proto.v1.BuildReport;
+import io.agentmq.proto.v1.BuildStatus;
+import io.agentmq.proto.v1.CodingTask;
+import io.agentmq.proto.v1.CommitResult;
+import io.agentmq.proto.v1.FileDelta;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.patch.FileHeader;
+import org.eclipse.jgit.patch.Patch;
+import org.eclipse.jgit.patch.PatchApplier;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.util.io.DisabledOutputStream;
+
+/**
+ * The reference coding agent: applies a task's file deltas to the git working copy named by the
+ * task's {@code repo} (a local path or a {@code file:} URL of a non-bare repository), on its {@code
+ * branch} (created from the current commit when missing; the current branch when empty), commits
+ * with a {@code Agentmq-Task} trailer, and runs the configured build command.
+ *
+ * <p>Idempotent: a task whose commit is already on the branch (a redelivery after a crash between
+ * commit and acknowledgement) is answered with that commit, not committed twice. Tasks on one
+ * repository are applied one at a time. A delta that cannot be applied leaves the working copy as
+ * it was and gives a failed result naming the file and why.
+ */
+public final class GitCodingAgent implements CodingAgent {
+  /** The commit trailer that names the task a commit carries out. */
+  public static final String TASK_TRAILER = "Agentmq-Task";
+
+  private static final int HISTORY_SCAN_LIMIT = 10_000;
+  private static final int LOG_EXCERPT_CHARS = 4_000;
+
+  private final AgentsConfig config;
+  private final PersonIdent author;
+  private final Map<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  @Inject
+  public GitCodingAgent(AgentsConfig config) {
+    this.config = config;
+    String a = config.author();
+    this.author =
+        new PersonIdent(
+            a.substring(0, a.indexOf('<')).strip(),
+            a.substring(a.indexOf('<') + 1, a.indexOf('>')));
+  }
+
+  @Override
+  public Outcome apply(CodingTask task) throws IOException, GitAPIException {
+    CommitResult.Builder result =
+        CommitResult.newBuilder()
+            .setId("commit-" + task.getId())
+            .setTaskId(task.getId())
+            .setRequestId(task.getRequestId());
+    Path dir;
+    try {
+      dir = workingCopy(task.getRepo());
+    } catch (TaskFailure e) {
+      return failed(task, result, e.getMessage());
+    }
+    ReentrantLock lock = locks.computeIfAbsent(dir, d -> new ReentrantLock());
+    lock.lock();
+    try (Git git = Git.open(dir.toFile())) {
+      Repository repo = git.getRepository();
+      String branch = task.getBranch().isBlank() ? repo.getBranch() : task.getBranch().strip();
+      result.setBranch(branch);
+      if (!Repository.isValidRefName(Constants.R_HEADS + branch)) {
+        return failed(task, result, "'" + branch + "' is not a valid git branch name");
+      }
+      Optional<RevCommit> done = findTaskCommit(repo, branch, task.getId());
+      if (done.isPresent()) {
+        return committed(task, result, dir, done.get(), changedFiles(repo, done.get()), false);
+      }
+      try {
+        checkout(git, branch);
+        List<String> changed = applyDeltas(repo, dir, task.getSkeletonPatchesList());
+        if (changed.isEmpty()) {
+          // Nothing to change (a step without patches): the branch head is the result.
+          ObjectId head = repo.resolve(Constants.HEAD);
+          if (head == null) {
+            return failed(
+                task, result, "no file changes for this task and the branch has no commit");
+          }
+          try (RevWalk walk = new RevWalk(repo)) {
+            return committed(task, result, dir, walk.parseCommit(head), List.of(), false);
+          }
+        }
+        for (String path : changed) {
+          if (Files.exists(dir.resolve(path))) {
+            git.add().addFilepattern(path).call();
+          } else {
+            git.rm().addFilepattern(path).call();
+          }
+        }
+        RevCommit commit =
+            git.commit()
+                .setAuthor(author)
+                .setCommitter(author)
+                .setMessage(message(task))
+                .setSign(false)
+                .call();
+        return committed(task, result, dir, commit, changed, true);
+      } catch (TaskFailure e) {
+        restore(git);
+        return failed(task, result, e.getMessage());
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static String message(CodingTask task) {
+    String goal = task.getGoal().isBlank() ? "Apply task " + task.getId() : task.getGoal().strip();
+    return goal
+        + "\n\nRequest: "
+        + task.getRequestId()
+        + "\n"
+        + TASK_TRAILER
+        + ": "
+        + task.getId()
+        + "\n";
+  }
+
+  /** The directory of a local, non-bare repository named by a path or a {@code file:} URL. */
+  static Path workingCopy(String repo) throws TaskFailure {
+    String accepted = "accepted: a local path or file: URL of a non-bare git repository";
+    if (repo.isBlank()) {
+      throw new TaskFailure("the task names no repository; " + accepted);
+    }
+    Path dir;
+    if (repo.startsWith("file:")) {
+      try {
+        dir = Path.of(URI.create(repo));
+      } catch (IllegalArgumentException e) {
+        throw new TaskFailure("repository '" + repo + "' is not a valid file: URL; " + accepted);
+      }
+    } else if (repo.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") || repo.matches("^[^/]+@[^/]+:.*")) {
+      throw new TaskFailure("repository '" + repo + "' is remote; " + accepted);
+    } else {
+      dir = Path.of(repo);
+    }
+    dir = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(dir.resolve(Constants.DOT_GIT))) {
+      throw new TaskFailure("'" + dir + "' is not a git working copy (no .git); " + accepted);
+    }
+    return dir;
+  }
+
+  private static Optional<RevCommit> findTaskCommit(Repository repo, String branch, String taskId)
+      throws IOException {
+    Ref ref = repo.exactRef(Constants.R_HEADS + branch);
+    if (ref == null || ref.getObjectId() == null) {
+      return Optional.empty();
+    }
+    try (RevWalk walk = new RevWalk(repo)) {
+      walk.markStart(walk.parseCommit(ref.getObjectId()));
+      int seen = 0;
+      for (RevCommit c : walk) {
+        if (c.getFooterLines(TASK_TRAILER).contains(taskId)) {
+          return Optional.of(c);
+        }
+        if (++seen >= HISTORY_SCAN_LIMIT) {
+          break;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static void checkout(Git git, String branch)
+      throws IOException, GitAPIException, TaskFailure {
+    Repository repo = git.getRepository();
+    Status status = git.status().call();
+    if (status.hasUncommittedChanges()) {
+      throw new TaskFailure(
+          "the working copy has uncommitted changes ("
+              + String.join(", ", status.getUncommittedChanges())
+              + "); commit or stash them first");
+    }
+    if (branch.equals(repo.getBranch())) {
+      return;
+    }
+    boolean exists = repo.exactRef(Constants.R_HEADS + branch) != null;
+    boolean unborn = repo.resolve(Constants.HEAD) == null;
+    git.checkout()
+        .setName(branch)
+        .setCreateBranch(!exists && !unborn)
+        .setOrphan(!exists && unborn)
+        .call();
+  }
+
+  private static List<String> applyDeltas(Repository repo, Path dir, List<FileDelta> deltas)
+      throws IOException, TaskFailure {
+    LinkedHashSet<String> changed = new LinkedHashSet<>();
+    for (FileDelta delta : deltas) {
+      String path = checkedPath(delta.getPath());
+      Path file = dir.resolve(path);
+      boolean exists = Files.isRegularFile(file);
+      FileDelta.Operation op = delta.getOperation();
+      if (op == FileDelta.Operation.OPERATION_UNSPECIFIED
+          || op == FileDelta.Operation.UNRECOGNIZED) {
+        op = exists ? FileDelta.Operation.OPERATION_MODIFY : FileDelta.Operation.OPERATION_ADD;
+      }
+      switch (op) {
+        case OPERATION_DELETE -> {
+          if (!exists) {
+            throw new TaskFailure("cannot delete " + path + ": no such file");
+          }
+          Files.delete(file);
+        }
+        case OPERATION_ADD, OPERATION_MODIFY -> {
+          boolean add = op == FileDelta.Operation.OPERATION_ADD;
+          if (add && exists) {
+            throw new TaskFailure("cannot add " + path + ": the file already exists");
+          }
+          if (!add && !exists) {
+            throw new TaskFailure("cannot modify " + path + ": no such file");
+          }
+          switch (delta.getChangeCase()) {
+            case NEW_CONTENT -> {
+              Files.createDirectories(file.getParent());
+              Files.writeString(file, delta.getNewContent(), StandardCharsets.UTF_8);
+            }
+            case UNIFIED_DIFF -> applyDiff(repo, path, delta.getUnifiedDiff(), add);
+            default ->
+                throw new TaskFailure(
+                    "the change to " + path + " has neither new_content nor unified_diff");
+          }
+        }
+        default -> throw new TaskFailure("unknown operation " + op + " for " + path);
+      }
+      changed.add(path);
+    }
+    return new ArrayList<>(changed);
+  }
+
+  /** A relative path inside the working copy, outside {@code .git}. */
+  static String checkedPath(String path) throws TaskFailure {
+    String accepted = "accepted: a relative path inside the repository, outside .git";
+    if (path.isBlank() || path.contains("\\") || path.indexOf('\0') >= 0) {
+      throw new TaskFailure("file path '" + path + "' is not usable; " + accepted);
+    }
+    Path p = Path.of(path).normalize();
+    String normal = p.toString();
+    if (p.isAbsolute()
+        || normal.equals("..")
+        || normal.startsWith("../")
+        || normal.isEmpty()
+        || normal.equals(Constants.DOT_GIT)
+        || normal.startsWith(Constants.DOT_GIT + "/")) {
+      throw new TaskFailure("file path '" + path + "' is outside the working tree; " + accepted);
+    }
+    return normal;
+  }
+
+  /**
+   * Applies a unified diff to {@code path}. Hunks alone, or a diff with {@code ---}/{@code +++}
+   * lines, are both accepted; the file is always {@code path}, whatever the diff's headers say
+   * about other files (a diff naming another file is refused).
+   */
+  private static void applyDiff(Repository repo, String path, String diff, boolean creation)
+      throws IOException, TaskFailure {
+    String body = diff.endsWith("\n") ? diff : diff + "\n";
+    StringBuilder text = new StringBuilder();
+    if (body.startsWith("diff --git ")) {
+      text.append(body);
+    } else {
+      int hunks = body.startsWith("@@") ? 0 : body.indexOf("\n@@");
+      if (hunks < 0) {
+        throw new TaskFailure(
+            "the unified diff for " + path + " has no hunk (no line starting @@)");
+      }
+      text.append("diff --git a/").append(path).append(" b/").append(path).append('\n');
+      if (creation) {
+        text.append("new file mode 100644\n--- /dev/null\n");
+      } else {
+        text.append("--- a/").append(path).append('\n');
+      }
+      text.append("+++ b/").append(path).append('\n');
+      text.append(body, hunks == 0 ? 0 : hunks + 1, body.length());
+    }
+    Patch patch = new Patch();
+    try (InputStream in =
+        new java.io.ByteArrayInputStream(text.toString().getBytes(StandardCharsets.UTF_8))) {
+      patch.parse(in);
+    }
+    if (!patch.getErrors().isEmpty() || patch.getFiles().isEmpty()) {
+      throw new TaskFailure(
+          "the unified diff for " + path + " does not parse: " + patch.getErrors());
+    }
+    for (FileHeader file : patch.getFiles()) {
+      for (String named : List.of(file.getOldPath(), file.getNewPath())) {
+        if (!named.equals(DiffEntry.DEV_NULL) && !named.equals(path)) {
+          throw new TaskFailure(
+              "the unified diff for "
+                  + path
+                  + " names another file, "
+                  + named
+                  + "; one diff per file");
+        }
+      }
+    }
+    PatchApplier.Result applied = new PatchApplier(repo).applyPatch(patch);
+    if (!applied.getErrors().isEmpty()) {
+      throw new TaskFailure("the patch for " + path + " does not apply: " + applied.getErrors());
+    }
+  }
+
+  /** Puts the working copy back to the branch head after a failed task. */
+  private static void restore(Git git) throws IOException, GitAPIException {
+    if (git.getRepository().resolve(Constants.HEAD) == null) {
+      git.clean().setCleanDirectories(true).call();
+      return;
+    }
+    git.reset().setMode(ResetCommand.ResetType.HARD).call();
+    git.clean().setCleanDirectories(true).call();
+  }
+
+  private static List<String> changedFiles(Repository repo, RevCommit commit) throws IOException {
+    List<String> files = new ArrayList<>();
+    try (DiffFormatter diff = new DiffFormatter(DisabledOutputStream.INSTANCE);
+        RevWalk walk = new RevWalk(repo)) {
+      diff.setRepository(repo);
+      RevCommit parent = commit.getParentCount() > 0 ? walk.parseCommit(commit.getParent(0)) : null;
+      for (DiffEntry e : diff.scan(parent == null ? null : parent.getTree(), commit.getTree())) {
+        files.add(
+            e.getChangeType() == DiffEntry.ChangeType.DELETE ? e.getOldPath() : e.getNewPath());
+      }
+    }
+    return files;
+  }
+
+  private Outcome committed(
+      CodingTask task,
+      CommitResult.Builder result,
+      Path dir,
+      RevCommit commit,
+      List<String> files,
+      boolean build) {
+    result
+        .setStatus(CommitResult.Status.STATUS_COMMITTED)
+        .setCommitSha(commit.getName())
+        .addAllModifiedFiles(files);
+    BuildReport report =
+        build && config.buildCommand().isPresent()
+            ? build(task, dir, config.buildCommand().get())
+            : skipped(
+                task,
+                build
+                    ? "no build command configured (agents.coding.build_command)"
+                    : files.isEmpty()
+                        ? "no files changed"
+                        : "already committed by an earlier delivery");
+    return new Outcome(result.build(), report);
+  }
+
+  private static Outcome failed(CodingTask task, CommitResult.Builder result, String reason) {
+    result.setStatus(CommitResult.Status.STATUS_FAILED).setError(reason);
+    return new Outcome(result.build(), skipped(task, "not built: the task failed"));
+  }
+
+  private static BuildReport skipped(CodingTask task, String why) {
+    return BuildReport.newBuilder()
+        .setId("build-" + task.getId())
+        .setTaskId(task.getId())
+        .setStatus(BuildStatus.BUILD_STATUS_SKIPPED)
+        .setLogExcerpt(why)
+        .build();
+  }
+
+  private BuildReport build(CodingTask task, Path dir, String command) {
+    long start = System.nanoTime();
+    BuildReport.Builder report =
+        BuildReport.newBuilder().setId("build-" + task.getId()).setTaskId(task.getId());
+    String log;
+    BuildStatus status;
+    try {
+      Process process =
+          new ProcessBuilder("sh", "-c", command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .start();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Thread reader =
+          new Thread(
+              () -> {
+                try (InputStream in = process.getInputStream()) {
+                  in.transferTo(out);
+                } catch (IOException ignored) {
+                  // the process went away; what was read is the log
+                }
+              },
+              "agentmq-build-log");
+      reader.setDaemon(true);
+      reader.start();
+      if (!process.waitFor(config.buildTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        reader.join(1_000);
+        status = BuildStatus.BUILD_STATUS_FAILED;
+        log = tail(out) + "\n[build timed out after " + config.buildTimeout().toSeconds() + " s]";
+      } else {
+        reader.join(5_000);
+        status =
+            process.exitValue() == 0
+                ? BuildStatus.BUILD_STATUS_SUCCEEDED
+                : BuildStatus.BUILD_STATUS_FAILED;
+        log =
+            tail(out)
+                + (process.exitValue() == 0 ? "" : "\n[exit code " + process.exitValue() + "]");
+      }
+    } catch (IOException e) {
+      status = BuildStatus.BUILD_STATUS_FAILED;
+      log = "the build command could not start: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      status = BuildStatus.BUILD_STATUS_FAILED;
+      log = "interrupted while building";
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    return report
+        .setStatus(status)
+        .setLogExcerpt(log)
+        .setDuration(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(took.getSeconds())
+                .setNanos(took.getNano()))
+        .build();
+  }
+
+  private static String tail(ByteArrayOutputStream out) {
+    String s = out.toString(StandardCharsets.UTF_8);
+    return s.length() <= LOG_EXCERPT_CHARS
+        ? s
+        : "..." + s.substring(s.length() - LOG_EXCERPT_CHARS);
+  }
+
+  /** Why a task cannot be carried out; becomes the failed result's error. */
+  static final class TaskFailure extends Exception {
+    TaskFailure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GitCodingAgent(build command "
+        + config.buildCommand().map(c -> "set").orElse("none")
+        + ")";
+  }
+}

@@ -1,0 +1,56 @@
+package io.agentmq.agents.cli;
+
+import io.agentmq.agents.PipelineTopics;
+import io.agentmq.api.MqConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options every command that talks to a broker shares. */
+final class BrokerOptions {
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML or JSON configuration file (default: $MQ_CONFIG)")
+  Path file;
+
+  @Option(
+      names = {"-b", "--broker"},
+      paramLabel = "TYPE",
+      description = "backend: memory, kafka or amqp (default: $MQ_BROKER_TYPE, else memory)")
+  String broker;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "any configuration key, e.g. --set kafka.bootstrap_servers=host:9092")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  /**
+   * The configuration: defaults < file < environment < these options. On RabbitMQ, the pipeline's
+   * topic readers are declared up front unless {@code amqp.required_groups} is set.
+   */
+  MqConfig config() {
+    return config(Map.of());
+  }
+
+  /** As {@link #config()}, with {@code extra} settings of the command's own on top. */
+  MqConfig config(Map<String, String> extra) {
+    MqConfig.Builder b = MqConfig.builder().environment(System.getenv());
+    if (file != null) {
+      b.file(file);
+    }
+    if (broker != null) {
+      b.brokerType(broker);
+    }
+    overrides.forEach(b::set);
+    extra.forEach(b::set);
+    MqConfig config = b.build();
+    if (config.section("amqp").string("required_groups").isEmpty()) {
+      b.set("amqp.required_groups", PipelineTopics.readers(config));
+      config = b.build();
+    }
+    return config;
+  }
+}

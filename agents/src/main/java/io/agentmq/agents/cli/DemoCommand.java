@@ -1,0 +1,219 @@
+package io.agentmq.agents.cli;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
+import io.agentmq.agents.Orchestrator;
+import io.agentmq.agents.Pipeline;
+import io.agentmq.agents.PipelineTopics;
+import io.agentmq.agents.RequestOutcome;
+import io.agentmq.agents.runtime.Hop;
+import io.agentmq.api.MqConfig;
+import io.agentmq.proto.v1.ChangeRequest;
+import io.agentmq.proto.v1.CommitResult;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs the four agents in one process and pushes change requests through them. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the four agents in one process on the configured backend (memory by default),"
+          + " creates a throwaway git repository, submits a change request, shows each hop with"
+          + " its trace id and ends with the commits (git log --stat).",
+      "With --requests N, pushes N requests through and prints throughput and p50/p99 latency."
+    })
+final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+  @Mixin BrokerOptions broker;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--requests",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "change requests to push through (default: ${DEFAULT-VALUE})")
+  int requests;
+
+  @Option(
+      names = "--in-flight",
+      paramLabel = "N",
+      defaultValue = "64",
+      description = "requests outstanding at once with --requests (default: ${DEFAULT-VALUE})")
+  int inFlight;
+
+  @Option(
+      names = "--repo",
+      paramLabel = "DIR",
+      description = "where to create the demo repository (default: a new temporary directory)")
+  Path repo;
+
+  @Override
+  public Integer call() throws Exception {
+    if (requests < 1 || inFlight < 1) {
+      throw new IllegalArgumentException("--requests and --in-flight take a number of at least 1");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    MqConfig config = broker.config();
+    Path dir =
+        DemoRepository.create(repo != null ? repo : Files.createTempDirectory("agentmq-demo-"));
+    boolean single = requests == 1;
+    Hop.Listener printer = single ? hop -> printHop(out, hop) : Hop.Listener.NONE;
+    try (Pipeline pipeline =
+        Pipeline.create(
+            config,
+            List.of("all"),
+            new AbstractModule() {
+              @Override
+              protected void configure() {
+                OptionalBinder.newOptionalBinder(binder(), Hop.Listener.class)
+                    .setBinding()
+                    .toInstance(printer);
+              }
+            })) {
+      out.printf(
+          "AgentMQ demo on the '%s' backend; repository %s%n", pipeline.queue().backend(), dir);
+      out.flush();
+      pipeline.start();
+      Orchestrator orchestrator = pipeline.orchestrator().orElseThrow();
+      return single ? one(out, orchestrator, dir) : many(out, orchestrator, dir);
+    }
+  }
+
+  private int one(PrintWriter out, Orchestrator orchestrator, Path dir) throws Exception {
+    ChangeRequest request =
+        DemoRepository.healthRequest(dir).toBuilder().setId(UUID.randomUUID().toString()).build();
+    out.printf(
+        "  submitting change request %s to %s: %s%n",
+        request.getId(),
+        PipelineTopics.PLAN_IN,
+        request.getDescriptionMd().lines().findFirst().orElse(""));
+    out.flush();
+    RequestOutcome outcome = orchestrator.submit(request).get();
+    out.printf(
+        "%nRequest %s %s in %d ms (trace %s)%n",
+        outcome.requestId(),
+        outcome.status().name().toLowerCase(Locale.ROOT),
+        outcome.elapsed().toMillis(),
+        outcome.traceId());
+    outcome.error().ifPresent(e -> out.println("  " + e));
+    List<String> shas = new ArrayList<>();
+    for (CommitResult c : outcome.commits()) {
+      if (!c.getCommitSha().isEmpty() && !shas.contains(c.getCommitSha())) {
+        shas.add(c.getCommitSha());
+      }
+    }
+    if (!shas.isEmpty()) {
+      out.printf("%n$ git -C %s log --stat %s%n", dir, outcome.commits().get(0).getBranch());
+      out.print(DemoRepository.logStat(dir, shas));
+    }
+    out.flush();
+    return outcome.isCompleted() ? 0 : 1;
+  }
+
+  private int many(PrintWriter out, Orchestrator orchestrator, Path dir) throws Exception {
+    Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+    AtomicInteger completed = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    Semaphore window = new Semaphore(inFlight);
+    List<CompletableFuture<RequestOutcome>> all = new ArrayList<>(requests);
+    long start = System.nanoTime();
+    long lastProgress = start;
+    for (int i = 0; i < requests; i++) {
+      while (!window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+        lastProgress = progress(out, completed, failed, start, lastProgress);
+      }
+      CompletableFuture<RequestOutcome> f =
+          orchestrator.submit(DemoRepository.loadRequest(dir, "agentmq/load", i));
+      f.whenComplete(
+          (o, e) -> {
+            window.release();
+            if (o != null && o.isCompleted()) {
+              synchronized (latency) {
+                latency.recordValue(Math.max(1, o.elapsed().toNanos() / 1_000));
+              }
+              completed.incrementAndGet();
+            } else {
+              failed.incrementAndGet();
+            }
+          });
+      all.add(f);
+      lastProgress = progress(out, completed, failed, start, lastProgress);
+    }
+    while (completed.get() + failed.get() < requests) {
+      Thread.sleep(100);
+      lastProgress = progress(out, completed, failed, start, lastProgress);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(
+        "%n%d request(s) through 4 hops on '%s': %d completed, %d failed in %.2f s%n",
+        requests, broker.config().brokerType(), completed.get(), failed.get(), seconds);
+    out.printf(
+        Locale.ROOT,
+        "throughput %.1f requests/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d in flight)%n",
+        completed.get() / seconds,
+        latency.getValueAtPercentile(50) / 1000.0,
+        latency.getValueAtPercentile(99) / 1000.0,
+        latency.getMaxValue() / 1000.0,
+        inFlight);
+    for (CompletableFuture<RequestOutcome> f : all) {
+      RequestOutcome o = f.getNow(null);
+      if (o != null && !o.isCompleted()) {
+        out.printf("first failure: request %s: %s%n", o.requestId(), o.error().orElse("?"));
+        break;
+      }
+    }
+    out.flush();
+    return failed.get() == 0 ? 0 : 1;
+  }
+
+  private long progress(
+      PrintWriter out, AtomicInteger completed, AtomicInteger failed, long start, long last) {
+    long now = System.nanoTime();
+    if (now - last < 1_000_000_000L) {
+      return last;
+    }
+    out.printf(
+        Locale.ROOT,
+        "  %d/%d completed, %d failed, %.0f s%n",
+        completed.get(),
+        requests,
+        failed.get(),
+        (now - start) / 1e9);
+    out.flush();
+    return now;
+  }
+
+  private static void printHop(PrintWriter out, Hop hop) {
+    synchronized (out) {
+      out.printf(
+          Locale.ROOT,
+          "  trace %s  %-15s <- %-14s %-13s span %s (parent %s) -> %s  %.1f ms%s%n",
+          hop.trace().traceId(),
+          hop.service(),
+          hop.topic(),
+          hop.type().substring(hop.type().lastIndexOf('.') + 1),
+          hop.trace().spanId(),
+          hop.trace().parentSpanId(),
+          hop.outputs().isEmpty() ? "(done)" : String.join(", ", hop.outputs()),
+          hop.latency().toNanos() / 1e6,
+          hop.failure().map(f -> "  FAILED: " + f).orElse(""));
+      out.flush();
+    }
+  }
+}

@@ -1,0 +1,325 @@
+package io.agentmq.agents.runtime;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.agentmq.api.Consumer;
+import io.agentmq.api.Delivery;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.Headers;
+import io.agentmq.api.Health;
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
+import io.agentmq.api.NonRetryableException;
+import io.agentmq.api.Subscription;
+import io.agentmq.proto.v1.Metadata;
+import io.agentmq.serialization.MessageCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs {@link AgentService}s on a {@link MessageQueue}: decodes each message, continues its trace,
+ * calls the handler, waits for its outputs to be stored and lets the queue acknowledge, retry or
+ * dead-letter it. Counts what it does in a Micrometer registry, per service.
+ *
+ * <p>Thread-safe. {@link #close()} stops every service, letting in-flight messages finish and be
+ * acknowledged; it does not close the queue, which the caller owns. Idempotent.
+ */
+public final class AgentRuntime implements AutoCloseable {
+  /** MDC keys set while a handler runs, for log patterns: {@code %X{trace_id}}. */
+  public static final String MDC_TRACE_ID = "trace_id";
+
+  public static final String MDC_SPAN_ID = "span_id";
+  public static final String MDC_CORRELATION_ID = "correlation_id";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AgentRuntime.class);
+
+  private final MessageQueue queue;
+  private final MessageCodec codec;
+  private final MeterRegistry meters;
+  private final Hop.Listener listener;
+  private final List<Running> running = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  public AgentRuntime(
+      MessageQueue queue, MessageCodec codec, MeterRegistry meters, Hop.Listener listener) {
+    this.queue = queue;
+    this.codec = codec;
+    this.meters = meters;
+    this.listener = listener;
+  }
+
+  /** Subscribes {@code service}; its messages flow from now on. */
+  public synchronized void start(AgentService service) {
+    if (closed) {
+      throw new IllegalStateException("the runtime is closed");
+    }
+    Running r = new Running(service, new Metrics(meters, service.name()));
+    r.consumer =
+        queue.subscribe(
+            Subscription.to(service.topics().toArray(String[]::new))
+                .group(service.group())
+                .handler(delivery -> handle(r, delivery))
+                .build());
+    Gauge.builder("agentmq.agent.lag", r, Running::lag)
+        .description("messages of the service's topics not yet acknowledged by its group")
+        .tag("service", service.name())
+        .register(meters);
+    running.add(r);
+    LOG.info("started {}", service);
+  }
+
+  /** The services' health: up while the queue and every service's consumer are up. */
+  public Health health() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    Health broker = queue.health();
+    boolean up = broker.isUp() && !closed && !running.isEmpty();
+    details.put("backend", queue.backend());
+    details.put("broker", broker.status().toString());
+    Map<String, Object> services = new LinkedHashMap<>();
+    for (Running r : running) {
+      Health h = r.consumer.health();
+      up &= h.isUp();
+      services.put(r.service.name(), h.details());
+    }
+    details.put("services", services);
+    return up ? Health.up(details) : Health.down(details);
+  }
+
+  /** The names of the running services. */
+  public List<String> services() {
+    List<String> names = new ArrayList<>();
+    running.forEach(r -> names.add(r.service.name()));
+    return names;
+  }
+
+  private void handle(Running r, Delivery delivery) throws Exception {
+    long start = System.nanoTime();
+    r.metrics.consumed.increment();
+    Message input;
+    try {
+      input = codec.decode(delivery.message());
+    } catch (RuntimeException e) {
+      r.metrics.failed(delivery, e, queue.config());
+      throw e;
+    }
+    Optional<Metadata> metadata = metadataOf(input);
+    TraceContext parent =
+        delivery
+            .header(Headers.TRACEPARENT)
+            .flatMap(TraceContext::parse)
+            .or(() -> metadata.flatMap(AgentRuntime::traceOf))
+            .orElse(null);
+    String correlationId =
+        delivery
+            .header(Headers.CORRELATION_ID)
+            .or(() -> metadata.map(Metadata::getCorrelationId).filter(id -> !id.isEmpty()))
+            .orElse(delivery.id());
+    Span span = startSpan(r, delivery, parent);
+    TraceContext trace =
+        Tracing.contextOf(span, parent != null ? parent.child() : TraceContext.newTrace());
+    AgentContext context =
+        new AgentContext(r.service.name(), delivery, trace, correlationId, codec);
+    MDC.put(MDC_TRACE_ID, trace.traceId());
+    MDC.put(MDC_SPAN_ID, trace.spanId());
+    MDC.put(MDC_CORRELATION_ID, correlationId);
+    String type = input.getDescriptorForType().getFullName();
+    try {
+      AgentHandler<Message> handler = r.service.handler(messageClass(input));
+      if (handler == null) {
+        throw new NonRetryableException(
+            "service "
+                + r.service.name()
+                + " does not handle "
+                + type
+                + " (on "
+                + delivery.topic()
+                + "); it handles "
+                + r.service.acceptedTypes());
+      }
+      handler.handle(input, context);
+      awaitOutputs(context);
+      long nanos = System.nanoTime() - start;
+      r.metrics.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+      r.metrics.produced.increment(context.sends().size());
+      listener.onHop(
+          new Hop(
+              r.service.name(),
+              delivery.topic(),
+              type,
+              correlationId,
+              trace,
+              context.outputs(),
+              Duration.ofNanos(nanos),
+              Optional.empty()));
+    } catch (Exception | Error e) {
+      r.metrics.failed(delivery, e, queue.config());
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+      LOG.warn(
+          "{} failed on {} from {} (attempt {}): {}",
+          r.service.name(),
+          type,
+          delivery.topic(),
+          delivery.attempt(),
+          e.toString());
+      listener.onHop(
+          new Hop(
+              r.service.name(),
+              delivery.topic(),
+              type,
+              correlationId,
+              trace,
+              context.outputs(),
+              Duration.ofNanos(System.nanoTime() - start),
+              Optional.of(e.toString())));
+      throw e;
+    } finally {
+      span.end();
+      MDC.remove(MDC_TRACE_ID);
+      MDC.remove(MDC_SPAN_ID);
+      MDC.remove(MDC_CORRELATION_ID);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Class<Message> messageClass(Message input) {
+    return (Class<Message>) input.getClass();
+  }
+
+  /** Waits for every output; the first failed send fails the handler, so the input is retried. */
+  private static void awaitOutputs(AgentContext context) throws Exception {
+    List<CompletableFuture<io.agentmq.api.DeliveryReport>> sends = context.sends();
+    if (sends.isEmpty()) {
+      return;
+    }
+    try {
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private static Span startSpan(Running r, Delivery delivery, TraceContext parent) {
+    Span span = Tracing.start(delivery.topic() + " process", SpanKind.CONSUMER, parent);
+    span.setAttribute("messaging.operation.type", "process");
+    span.setAttribute("messaging.destination.name", delivery.topic());
+    span.setAttribute("messaging.consumer.group.name", r.service.group());
+    span.setAttribute("messaging.message.id", delivery.id());
+    span.setAttribute("agentmq.service", r.service.name());
+    return span;
+  }
+
+  /** The payload's {@code metadata} field, when its type has one and it is set. */
+  private static Optional<Metadata> metadataOf(Message input) {
+    FieldDescriptor field = input.getDescriptorForType().findFieldByName("metadata");
+    if (field == null
+        || field.getType() != FieldDescriptor.Type.MESSAGE
+        || !field.getMessageType().getFullName().equals(Metadata.getDescriptor().getFullName())
+        || !input.hasField(field)) {
+      return Optional.empty();
+    }
+    Object value = input.getField(field);
+    return value instanceof Metadata m ? Optional.of(m) : Optional.empty();
+  }
+
+  private static Optional<TraceContext> traceOf(Metadata m) {
+    return TraceContext.parse("00-" + m.getTraceId() + "-" + m.getSpanId() + "-01");
+  }
+
+  /** Stops every service: in-flight messages finish and are acknowledged first. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Running r : running) {
+      try {
+        r.consumer.close();
+        LOG.info("stopped {}", r.service.name());
+      } catch (RuntimeException e) {
+        LOG.warn("stopping {} failed: {}", r.service.name(), e.toString());
+      }
+    }
+  }
+
+  private static final class Running {
+    final AgentService service;
+    final Metrics metrics;
+    volatile Consumer consumer;
+
+    Running(AgentService service, Metrics metrics) {
+      this.service = service;
+      this.metrics = metrics;
+    }
+
+    double lag() {
+      Consumer c = consumer;
+      Object lag = c == null ? null : c.health().details().get("lag");
+      return lag instanceof Number n && n.longValue() >= 0 ? n.doubleValue() : Double.NaN;
+    }
+  }
+
+  private static final class Metrics {
+    final Counter consumed;
+    final Counter produced;
+    final Counter failed;
+    final Counter deadLettered;
+    final Timer latency;
+
+    Metrics(MeterRegistry registry, String service) {
+      consumed = counter(registry, "agentmq.agent.consumed", service, "messages received");
+      produced = counter(registry, "agentmq.agent.produced", service, "outputs stored");
+      failed = counter(registry, "agentmq.agent.failed", service, "handler failures");
+      deadLettered =
+          counter(
+              registry,
+              "agentmq.agent.dead_lettered",
+              service,
+              "messages given up on and sent to the dead-letter topic");
+      latency =
+          Timer.builder("agentmq.agent.handler.duration")
+              .description("time in the handler, outputs stored included")
+              .tag("service", service)
+              .publishPercentiles(0.5, 0.99)
+              .register(registry);
+    }
+
+    private static Counter counter(
+        MeterRegistry registry, String name, String service, String description) {
+      return Counter.builder(name)
+          .description(description)
+          .tag("service", service)
+          .register(registry);
+    }
+
+    /** Counts a failure, and a dead letter when the delivery rules give this message up now. */
+    void failed(Delivery delivery, Throwable e, MqConfig config) {
+      failed.increment();
+      boolean givenUp =
+          e instanceof NonRetryableException
+              || config.deliveryMode() == DeliveryMode.AT_MOST_ONCE
+              || delivery.attempt() > config.retryPolicy().maxRetries();
+      if (givenUp && config.deadLetterPolicy().enabled()) {
+        deadLettered.increment();
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.agentmq.agents;
+
+import io.agentmq.api.MqConfig;
+import io.agentmq.kafka.KafkaTestBroker;
+
+/** On a real Kafka broker: {@code KAFKA_BOOTSTRAP_SERVERS}, a container, or one in this JVM. */
+class KafkaPipelineTest extends PipelineEndToEndSuite {
+  @Override
+  protected MqConfig.Builder backend(MqConfig.Builder builder) {
+    return builder
+        .brokerType("kafka")
+        .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
+        .set("kafka.linger_ms", "1")
+        .set("kafka.client.fetch.max.wait.ms", "50");
+  }
+}
