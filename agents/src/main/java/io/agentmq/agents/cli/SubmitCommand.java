@@ -4,6 +4,7 @@ import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.OrchestratorModule;
 import io.agentmq.agents.Pipeline;
 import io.agentmq.agents.RequestOutcome;
+import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.proto.v1.ChangeRequest;
 import io.agentmq.proto.v1.CommitResult;
@@ -108,7 +109,11 @@ final class SubmitCommand implements Callable<Integer> {
       return outcome.isCompleted() ? 0 : 1;
     } finally {
       pipeline.runtime().close();
-      pipeline.queue().admin().deleteGroup(group);
+      try {
+        pipeline.queue().admin().deleteGroup(group);
+      } catch (MessagingException e) {
+        out.println("could not delete group " + group + ": " + e.getMessage());
+      }
       pipeline.close();
     }
   }

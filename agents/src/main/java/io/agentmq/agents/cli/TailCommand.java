@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmq.api.Consumer;
 import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.StartPosition;
 import io.agentmq.api.Subscription;
@@ -108,7 +109,13 @@ final class TailCommand implements Callable<Integer> {
         }
       }
       consumer.close();
-      queue.admin().deleteGroup(group);
+      try {
+        queue.admin().deleteGroup(group);
+      } catch (MessagingException e) {
+        spec.commandLine()
+            .getErr()
+            .println("agentmq tail: could not delete group " + group + ": " + e.getMessage());
+      }
     }
     return 0;
   }

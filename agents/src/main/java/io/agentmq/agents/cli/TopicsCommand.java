@@ -25,8 +25,6 @@ import picocli.CommandLine.Spec;
             + " plan.out, coding.task.in, commit.out) and their dead-letter topics, with the"
             + " partitions, replication factor and retention of the configuration.")
 final class TopicsCommand {
-  @Mixin BrokerOptions broker;
-
   @Spec CommandSpec spec;
 
   @Command(
@@ -34,7 +32,7 @@ final class TopicsCommand {
       mixinStandardHelpOptions = true,
       description =
           "Creates every pipeline topic and its dead-letter topic; existing ones are left as they are.")
-  int create() {
+  int create(@Mixin BrokerOptions broker) {
     MqConfig config = broker.config();
     try (MessageQueue queue = MessageQueue.create(config)) {
       Admin admin = queue.admin();
@@ -60,7 +58,7 @@ final class TopicsCommand {
       name = "list",
       mixinStandardHelpOptions = true,
       description = "Lists the topics on the broker.")
-  int list() {
+  int list(@Mixin BrokerOptions broker) {
     try (MessageQueue queue = MessageQueue.create(broker.config())) {
       queue.admin().listTopics().stream().sorted().forEach(out()::println);
     }
@@ -72,7 +70,9 @@ final class TopicsCommand {
       name = "describe",
       mixinStandardHelpOptions = true,
       description = "Describes the named topics, or every pipeline topic.")
-  int describe(@Parameters(arity = "0..*", paramLabel = "TOPIC") List<String> topics) {
+  int describe(
+      @Mixin BrokerOptions broker,
+      @Parameters(arity = "0..*", paramLabel = "TOPIC") List<String> topics) {
     List<String> names =
         topics == null || topics.isEmpty() ? PipelineTopics.withDeadLetterTopics() : topics;
     int missing = 0;
@@ -103,6 +103,7 @@ final class TopicsCommand {
       mixinStandardHelpOptions = true,
       description = "Deletes every pipeline topic and its dead-letter topic, with their messages.")
   int delete(
+      @Mixin BrokerOptions broker,
       @Option(names = "--yes", required = true, description = "confirm: messages are lost")
           boolean yes) {
     try (MessageQueue queue = MessageQueue.create(broker.config())) {
