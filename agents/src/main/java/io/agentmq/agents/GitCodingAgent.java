@@ -9,12 +9,14 @@ import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jgit.api.AddCommand;
 import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.api.ResetCommand;
+import org.eclipse.jgit.api.RmCommand;
 import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.StatusCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
@@ -38,6 +42,7 @@ import org.eclipse.jgit.patch.Patch;
 import org.eclipse.jgit.patch.PatchApplier;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /**
@@ -60,7 +65,7 @@ public final class GitCodingAgent implements CodingAgent {
 
   private final AgentsConfig config;
   private final PersonIdent author;
-  private final Map<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final Map<Path, WorkingCopy> workingCopies = new ConcurrentHashMap<>();
 
   @Inject
   public GitCodingAgent(AgentsConfig config) {
@@ -85,22 +90,24 @@ public final class GitCodingAgent implements CodingAgent {
     } catch (TaskFailure e) {
       return failed(task, result, e.getMessage());
     }
-    ReentrantLock lock = locks.computeIfAbsent(dir, d -> new ReentrantLock());
-    lock.lock();
-    try (Git git = Git.open(dir.toFile())) {
+    WorkingCopy copy = workingCopies.computeIfAbsent(dir, WorkingCopy::open);
+    copy.lock.lock();
+    try {
+      Git git = copy.git;
       Repository repo = git.getRepository();
       String branch = task.getBranch().isBlank() ? repo.getBranch() : task.getBranch().strip();
       result.setBranch(branch);
       if (!Repository.isValidRefName(Constants.R_HEADS + branch)) {
         return failed(task, result, "'" + branch + "' is not a valid git branch name");
       }
-      Optional<RevCommit> done = findTaskCommit(repo, branch, task.getId());
+      Optional<RevCommit> done = copy.findTaskCommit(branch, task.getId());
       if (done.isPresent()) {
         return committed(task, result, dir, done.get(), changedFiles(repo, done.get()), false);
       }
+      List<String> touched = new ArrayList<>();
       try {
-        checkout(git, branch);
-        List<String> changed = applyDeltas(repo, dir, task.getSkeletonPatchesList());
+        checkout(git, branch, task.getSkeletonPatchesList());
+        List<String> changed = applyDeltas(repo, dir, task.getSkeletonPatchesList(), touched);
         if (changed.isEmpty()) {
           // Nothing to change (a step without patches): the branch head is the result.
           ObjectId head = repo.resolve(Constants.HEAD);
@@ -112,12 +119,24 @@ public final class GitCodingAgent implements CodingAgent {
             return committed(task, result, dir, walk.parseCommit(head), List.of(), false);
           }
         }
+        AddCommand add = git.add();
+        RmCommand rm = git.rm();
+        boolean adds = false;
+        boolean removes = false;
         for (String path : changed) {
           if (Files.exists(dir.resolve(path))) {
-            git.add().addFilepattern(path).call();
+            add.addFilepattern(path);
+            adds = true;
           } else {
-            git.rm().addFilepattern(path).call();
+            rm.addFilepattern(path);
+            removes = true;
           }
+        }
+        if (adds) {
+          add.call();
+        }
+        if (removes) {
+          rm.call();
         }
         RevCommit commit =
             git.commit()
@@ -126,13 +145,14 @@ public final class GitCodingAgent implements CodingAgent {
                 .setMessage(message(task))
                 .setSign(false)
                 .call();
+        copy.committed(branch, task.getId(), commit);
         return committed(task, result, dir, commit, changed, true);
       } catch (TaskFailure e) {
-        restore(git);
+        restore(git, dir, touched);
         return failed(task, result, e.getMessage());
       }
     } finally {
-      lock.unlock();
+      copy.lock.unlock();
     }
   }
 
@@ -173,38 +193,32 @@ public final class GitCodingAgent implements CodingAgent {
     return dir;
   }
 
-  private static Optional<RevCommit> findTaskCommit(Repository repo, String branch, String taskId)
-      throws IOException {
-    Ref ref = repo.exactRef(Constants.R_HEADS + branch);
-    if (ref == null || ref.getObjectId() == null) {
-      return Optional.empty();
-    }
-    try (RevWalk walk = new RevWalk(repo)) {
-      walk.markStart(walk.parseCommit(ref.getObjectId()));
-      int seen = 0;
-      for (RevCommit c : walk) {
-        if (c.getFooterLines(TASK_TRAILER).contains(taskId)) {
-          return Optional.of(c);
-        }
-        if (++seen >= HISTORY_SCAN_LIMIT) {
-          break;
-        }
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static void checkout(Git git, String branch)
+  /**
+   * Switches to {@code branch} (created from the current commit when missing). The working copy
+   * must have no uncommitted change in the task's paths, and none at all to switch branches. Only
+   * those are checked on the same branch: a full status walks every file of the working tree.
+   */
+  private static void checkout(Git git, String branch, List<FileDelta> deltas)
       throws IOException, GitAPIException, TaskFailure {
     Repository repo = git.getRepository();
-    Status status = git.status().call();
-    if (status.hasUncommittedChanges()) {
+    boolean switching = !branch.equals(repo.getBranch());
+    StatusCommand status = git.status();
+    if (!switching) {
+      if (deltas.isEmpty()) {
+        return;
+      }
+      for (FileDelta d : deltas) {
+        status.addPath(checkedPath(d.getPath()));
+      }
+    }
+    Status found = status.call();
+    if (found.hasUncommittedChanges()) {
       throw new TaskFailure(
           "the working copy has uncommitted changes ("
-              + String.join(", ", status.getUncommittedChanges())
+              + String.join(", ", new java.util.TreeSet<>(found.getUncommittedChanges()))
               + "); commit or stash them first");
     }
-    if (branch.equals(repo.getBranch())) {
+    if (!switching) {
       return;
     }
     boolean exists = repo.exactRef(Constants.R_HEADS + branch) != null;
@@ -216,7 +230,9 @@ public final class GitCodingAgent implements CodingAgent {
         .call();
   }
 
-  private static List<String> applyDeltas(Repository repo, Path dir, List<FileDelta> deltas)
+  /** Applies the deltas; {@code touched} gets each path before it is written, for a rollback. */
+  private static List<String> applyDeltas(
+      Repository repo, Path dir, List<FileDelta> deltas, List<String> touched)
       throws IOException, TaskFailure {
     LinkedHashSet<String> changed = new LinkedHashSet<>();
     for (FileDelta delta : deltas) {
@@ -233,6 +249,7 @@ public final class GitCodingAgent implements CodingAgent {
           if (!exists) {
             throw new TaskFailure("cannot delete " + path + ": no such file");
           }
+          touched.add(path);
           Files.delete(file);
         }
         case OPERATION_ADD, OPERATION_MODIFY -> {
@@ -245,10 +262,14 @@ public final class GitCodingAgent implements CodingAgent {
           }
           switch (delta.getChangeCase()) {
             case NEW_CONTENT -> {
+              touched.add(path);
               Files.createDirectories(file.getParent());
               Files.writeString(file, delta.getNewContent(), StandardCharsets.UTF_8);
             }
-            case UNIFIED_DIFF -> applyDiff(repo, path, delta.getUnifiedDiff(), add);
+            case UNIFIED_DIFF -> {
+              touched.add(path);
+              applyDiff(repo, path, delta.getUnifiedDiff(), add);
+            }
             default ->
                 throw new TaskFailure(
                     "the change to " + path + " has neither new_content nor unified_diff");
@@ -333,14 +354,29 @@ public final class GitCodingAgent implements CodingAgent {
     }
   }
 
-  /** Puts the working copy back to the branch head after a failed task. */
-  private static void restore(Git git) throws IOException, GitAPIException {
-    if (git.getRepository().resolve(Constants.HEAD) == null) {
-      git.clean().setCleanDirectories(true).call();
-      return;
+  /**
+   * Puts the paths a failed task touched back as the branch head has them (or removes them when the
+   * head has none); the rest of the working copy is left alone.
+   */
+  private static void restore(Git git, Path dir, List<String> touched)
+      throws IOException, GitAPIException {
+    Repository repo = git.getRepository();
+    ObjectId head = repo.resolve(Constants.HEAD);
+    RevCommit headCommit = null;
+    if (head != null) {
+      try (RevWalk walk = new RevWalk(repo)) {
+        headCommit = walk.parseCommit(head);
+      }
     }
-    git.reset().setMode(ResetCommand.ResetType.HARD).call();
-    git.clean().setCleanDirectories(true).call();
+    for (String path : touched) {
+      boolean inHead =
+          headCommit != null && TreeWalk.forPath(repo, path, headCommit.getTree()) != null;
+      if (inHead) {
+        git.checkout().setStartPoint(headCommit).addPath(path).call();
+      } else {
+        Files.deleteIfExists(dir.resolve(path));
+      }
+    }
   }
 
   private static List<String> changedFiles(Repository repo, RevCommit commit) throws IOException {
@@ -460,6 +496,82 @@ public final class GitCodingAgent implements CodingAgent {
     return s.length() <= LOG_EXCERPT_CHARS
         ? s
         : "..." + s.substring(s.length() - LOG_EXCERPT_CHARS);
+  }
+
+  /**
+   * An open repository, its lock (one task at a time) and, per branch, which task each commit
+   * carries out: read once from the history, then kept up to date, so checking for an earlier
+   * commit of a task does not walk the whole history every time.
+   */
+  private static final class WorkingCopy {
+    final ReentrantLock lock = new ReentrantLock();
+    final Git git;
+    private final Map<String, TaskIndex> branches = new HashMap<>();
+
+    private WorkingCopy(Git git) {
+      this.git = git;
+    }
+
+    static WorkingCopy open(Path dir) {
+      try {
+        return new WorkingCopy(Git.open(dir.toFile()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the git repository " + dir, e);
+      }
+    }
+
+    /** The commit on {@code branch} carrying out {@code taskId}, if any. Lock held. */
+    Optional<RevCommit> findTaskCommit(String branch, String taskId) throws IOException {
+      Repository repo = git.getRepository();
+      Ref ref = repo.exactRef(Constants.R_HEADS + branch);
+      if (ref == null || ref.getObjectId() == null) {
+        return Optional.empty();
+      }
+      TaskIndex index = branches.computeIfAbsent(branch, b -> new TaskIndex());
+      ObjectId head = ref.getObjectId();
+      try (RevWalk walk = new RevWalk(repo)) {
+        if (!head.equals(index.head)) {
+          RevCommit start = walk.parseCommit(head);
+          boolean incremental =
+              index.head != null && walk.isMergedInto(walk.parseCommit(index.head), start);
+          walk.reset();
+          walk.markStart(start);
+          if (incremental) {
+            walk.markUninteresting(walk.parseCommit(index.head));
+          } else {
+            index.tasks.clear(); // first look, or the branch was rewritten
+          }
+          Map<String, ObjectId> found = new HashMap<>();
+          int seen = 0;
+          for (RevCommit c : walk) {
+            for (String task : c.getFooterLines(TASK_TRAILER)) {
+              found.putIfAbsent(task, c.copy());
+            }
+            if (++seen >= HISTORY_SCAN_LIMIT) {
+              break;
+            }
+          }
+          index.tasks.putAll(found);
+          index.head = head.copy();
+        }
+        ObjectId commit = index.tasks.get(taskId);
+        return commit == null ? Optional.empty() : Optional.of(walk.parseCommit(commit));
+      }
+    }
+
+    /** Records a commit made on {@code branch}'s head. Lock held. */
+    void committed(String branch, String taskId, RevCommit commit) {
+      TaskIndex index = branches.get(branch);
+      if (index != null && commit.getParentCount() == 1 && commit.getParent(0).equals(index.head)) {
+        index.tasks.put(taskId, commit.copy());
+        index.head = commit.copy();
+      }
+    }
+  }
+
+  private static final class TaskIndex {
+    ObjectId head;
+    final Map<String, ObjectId> tasks = new HashMap<>();
   }
 
   /** Why a task cannot be carried out; becomes the failed result's error. */

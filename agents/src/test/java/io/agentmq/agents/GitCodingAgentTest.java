@@ -108,6 +108,27 @@ class GitCodingAgentTest {
   }
 
   @Test
+  @DisplayName("an uncommitted change in a task's path fails the task and is left as it was")
+  void uncommittedChangeIsKept() throws Exception {
+    Files.writeString(repo.resolve("README.md"), "edited by hand\n");
+    Files.writeString(repo.resolve("mine.txt"), "untracked, mine\n");
+
+    CommitResult edited =
+        agent
+            .apply(task("s1", "main", TestRepository.modify("README.md", "@@ -1 +1 @@\n-x\n+y\n")))
+            .commit();
+    CommitResult added =
+        agent.apply(task("s2", "main", TestRepository.add("mine.txt", "theirs\n"))).commit();
+
+    assertThat(edited.getStatus()).isEqualTo(CommitResult.Status.STATUS_FAILED);
+    assertThat(edited.getError()).contains("uncommitted changes (README.md)");
+    assertThat(added.getStatus()).isEqualTo(CommitResult.Status.STATUS_FAILED);
+    assertThat(added.getError()).contains("cannot add mine.txt: the file already exists");
+    assertThat(Files.readString(repo.resolve("README.md"))).isEqualTo("edited by hand\n");
+    assertThat(Files.readString(repo.resolve("mine.txt"))).isEqualTo("untracked, mine\n");
+  }
+
+  @Test
   @DisplayName("a task delivered again is answered with its earlier commit, not committed twice")
   void redeliveredTaskIsNotCommittedTwice() throws Exception {
     CodingTask task = task("s1", "main", TestRepository.add("once.txt", "1\n"));

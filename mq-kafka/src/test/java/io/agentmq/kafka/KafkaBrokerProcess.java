@@ -27,10 +27,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     this.properties = properties;
   }
 
-  /** Formats a new data directory and starts the broker. */
+  /** Formats a new data directory and starts the broker on a free port. */
   public static KafkaBrokerProcess start() throws IOException, InterruptedException {
+    return start(freePort());
+  }
+
+  /** Formats a new data directory and starts the broker, clients served on {@code port}. */
+  public static KafkaBrokerProcess start(int port) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("agentmq-kafka-");
-    int port = freePort();
     int controllerPort = freePort();
     Path properties = dir.resolve("server.properties");
     Files.writeString(
