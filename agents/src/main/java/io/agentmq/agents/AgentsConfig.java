@@ -16,18 +16,26 @@ import java.util.Set;
  * @param author {@code agents.coding.author}: the commits' author, {@code Name <email>}
  * @param requestTimeout {@code agents.orchestrator.request_timeout_ms}: a request with results
  *     missing after this long fails, default 2 minutes
+ * @param concurrency {@code agents.concurrency}: handler threads per service, default 4 (while one
+ *     waits for its outputs to be stored, others go on; a key's messages stay in order)
  */
 public record AgentsConfig(
-    Optional<String> buildCommand, Duration buildTimeout, String author, Duration requestTimeout) {
+    Optional<String> buildCommand,
+    Duration buildTimeout,
+    String author,
+    Duration requestTimeout,
+    int concurrency) {
   public static final String BUILD_COMMAND = "coding.build_command";
   public static final String BUILD_TIMEOUT_MS = "coding.build_timeout_ms";
   public static final String AUTHOR = "coding.author";
   public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
+  public static final String CONCURRENCY = "concurrency";
 
   /** Reads and validates {@code agents.*}; every bad value is reported at once. */
   public static AgentsConfig of(MqConfig config) {
     ConfigSection s = config.section("agents");
-    s.rejectUnknownKeys(Set.of(BUILD_COMMAND, BUILD_TIMEOUT_MS, AUTHOR, REQUEST_TIMEOUT_MS));
+    s.rejectUnknownKeys(
+        Set.of(BUILD_COMMAND, BUILD_TIMEOUT_MS, AUTHOR, REQUEST_TIMEOUT_MS, CONCURRENCY));
     Optional<String> build = s.string(BUILD_COMMAND).map(String::strip).filter(c -> !c.isEmpty());
     Duration buildTimeout =
         s.millis(
@@ -39,7 +47,8 @@ public record AgentsConfig(
     Duration timeout =
         s.millis(
             REQUEST_TIMEOUT_MS, Duration.ofMinutes(2), Duration.ofMillis(100), Duration.ofDays(1));
+    int concurrency = s.integer(CONCURRENCY, 4, 1, 1024);
     s.throwIfInvalid();
-    return new AgentsConfig(build, buildTimeout, author, timeout);
+    return new AgentsConfig(build, buildTimeout, author, timeout, concurrency);
   }
 }

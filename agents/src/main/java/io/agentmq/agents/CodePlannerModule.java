@@ -24,9 +24,10 @@ public final class CodePlannerModule extends AbstractModule {
   }
 
   @ProvidesIntoSet
-  AgentService service(CodePlanner planner, MqConfig config) {
+  AgentService service(CodePlanner planner, MqConfig config, AgentsConfig agents) {
     return AgentService.named(NAME)
         .group(config.group("code_planner"))
+        .concurrency(agents.concurrency())
         .on(
             PipelineTopics.CODE_PLAN_IN,
             Plan.class,

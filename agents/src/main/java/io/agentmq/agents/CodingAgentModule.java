@@ -24,9 +24,10 @@ public final class CodingAgentModule extends AbstractModule {
   }
 
   @ProvidesIntoSet
-  AgentService service(CodingAgent agent, MqConfig config) {
+  AgentService service(CodingAgent agent, MqConfig config, AgentsConfig agents) {
     return AgentService.named(NAME)
         .group(config.group("coding_agent"))
+        .concurrency(agents.concurrency())
         .on(
             PipelineTopics.CODING_TASK_IN,
             CodingTask.class,

@@ -27,9 +27,10 @@ public final class OrchestratorModule extends AbstractModule {
   }
 
   @ProvidesIntoSet
-  AgentService service(Orchestrator orchestrator, MqConfig config) {
+  AgentService service(Orchestrator orchestrator, MqConfig config, AgentsConfig agents) {
     return AgentService.named(NAME)
         .group(config.group("orchestrator"))
+        .concurrency(agents.concurrency())
         .on(PipelineTopics.PLAN_OUT, Plan.class, (plan, context) -> orchestrator.onPlan(plan))
         .on(
             PipelineTopics.COMMIT_OUT,

@@ -26,9 +26,10 @@ public final class RequestPlannerModule extends AbstractModule {
   }
 
   @ProvidesIntoSet
-  AgentService service(RequestPlanner planner, MqConfig config) {
+  AgentService service(RequestPlanner planner, MqConfig config, AgentsConfig agents) {
     return AgentService.named(NAME)
         .group(config.group("request_planner"))
+        .concurrency(agents.concurrency())
         .on(
             PipelineTopics.PLAN_IN,
             ChangeRequest.class,

@@ -1,5 +1,6 @@
 package io.agentmq.agents;
 
+import com.google.protobuf.util.Timestamps;
 import io.agentmq.agents.runtime.TraceContext;
 import io.agentmq.agents.runtime.Tracing;
 import io.agentmq.api.Headers;
@@ -15,7 +16,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,11 +75,7 @@ public final class RequestTracker implements Orchestrator {
       b.setId(UUID.randomUUID().toString());
     }
     if (!b.hasCreatedAt()) {
-      Instant now = Instant.now();
-      b.setCreatedAt(
-          com.google.protobuf.Timestamp.newBuilder()
-              .setSeconds(now.getEpochSecond())
-              .setNanos(now.getNano()));
+      b.setCreatedAt(Timestamps.now());
     }
     String id = b.getId();
     Span span = Tracing.start(PipelineTopics.PLAN_IN + " publish", SpanKind.PRODUCER, null);

@@ -63,7 +63,16 @@ final class RunCommand implements Callable<Integer> {
     try {
       pipeline.start();
       if (httpPort != null) {
-        http = new HttpEndpoint(httpPort, pipeline, metrics, () -> stopped.getCount() > 0);
+        try {
+          http = new HttpEndpoint(httpPort, pipeline, metrics, () -> stopped.getCount() > 0);
+        } catch (java.net.BindException e) {
+          throw new IllegalArgumentException(
+              "cannot serve health and metrics on port "
+                  + httpPort
+                  + " ("
+                  + e.getMessage()
+                  + "); choose another --http-port, or 0 for any free one");
+        }
       }
       HttpEndpoint endpoint = http;
       Runtime.getRuntime()

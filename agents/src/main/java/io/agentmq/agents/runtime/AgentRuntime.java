@@ -71,12 +71,14 @@ public final class AgentRuntime implements AutoCloseable {
       throw new IllegalStateException("the runtime is closed");
     }
     Running r = new Running(service, new Metrics(meters, service.name()));
-    r.consumer =
-        queue.subscribe(
-            Subscription.to(service.topics().toArray(String[]::new))
-                .group(service.group())
-                .handler(delivery -> handle(r, delivery))
-                .build());
+    Subscription.Builder subscription =
+        Subscription.to(service.topics().toArray(String[]::new))
+            .group(service.group())
+            .handler(delivery -> handle(r, delivery));
+    if (service.concurrency() > 0) {
+      subscription.concurrency(service.concurrency());
+    }
+    r.consumer = queue.subscribe(subscription.build());
     Gauge.builder("agentmq.agent.lag", r, Running::lag)
         .description("messages of the service's topics not yet acknowledged by its group")
         .tag("service", service.name())

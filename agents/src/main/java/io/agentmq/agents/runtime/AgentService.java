@@ -23,12 +23,14 @@ import java.util.Objects;
 public final class AgentService {
   private final String name;
   private final String group;
+  private final int concurrency;
   private final List<String> topics;
   private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers;
 
   private AgentService(Builder b) {
     this.name = b.name;
     this.group = Objects.requireNonNull(b.group, () -> "group of service " + b.name);
+    this.concurrency = b.concurrency;
     this.topics = List.copyOf(b.topics);
     this.handlers = Map.copyOf(b.handlers);
     if (topics.isEmpty()) {
@@ -50,6 +52,11 @@ public final class AgentService {
 
   public List<String> topics() {
     return topics;
+  }
+
+  /** Handler threads; 0 means the queue's {@code consumer.concurrency}. */
+  public int concurrency() {
+    return concurrency;
   }
 
   /** The handler of {@code type}, or null when the service does not accept it. */
@@ -75,6 +82,7 @@ public final class AgentService {
   public static final class Builder {
     private final String name;
     private String group;
+    private int concurrency;
     private final LinkedHashSet<String> topics = new LinkedHashSet<>();
     private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers =
         new LinkedHashMap<>();
@@ -85,6 +93,17 @@ public final class AgentService {
 
     public Builder group(String group) {
       this.group = group;
+      return this;
+    }
+
+    /**
+     * Handler threads (messages of one key stay in order); default {@code consumer.concurrency}.
+     */
+    public Builder concurrency(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("concurrency of " + name + " must be at least 1");
+      }
+      this.concurrency = threads;
       return this;
     }
 
