@@ -31,6 +31,16 @@ public record AgentsConfig(
   public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
   public static final String CONCURRENCY = "concurrency";
 
+  /** The name in {@link #author()}. */
+  public String authorName() {
+    return author.substring(0, author.indexOf('<')).strip();
+  }
+
+  /** The email address in {@link #author()}. */
+  public String authorEmail() {
+    return author.substring(author.indexOf('<') + 1, author.indexOf('>'));
+  }
+
   /** Reads and validates {@code agents.*}; every bad value is reported at once. */
   public static AgentsConfig of(MqConfig config) {
     ConfigSection s = config.section("agents");

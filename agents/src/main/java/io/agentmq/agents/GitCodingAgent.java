@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jgit.api.AddCommand;
+import org.eclipse.jgit.api.CommitCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.RmCommand;
 import org.eclipse.jgit.api.Status;
@@ -32,6 +32,7 @@ import org.eclipse.jgit.api.StatusCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
+import org.eclipse.jgit.dircache.DirCacheIterator;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
@@ -42,7 +43,9 @@ import org.eclipse.jgit.patch.Patch;
 import org.eclipse.jgit.patch.PatchApplier;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /**
@@ -90,19 +93,24 @@ public final class GitCodingAgent implements CodingAgent {
     } catch (TaskFailure e) {
       return failed(task, result, e.getMessage());
     }
-    WorkingCopy copy = workingCopies.computeIfAbsent(dir, WorkingCopy::open);
+    WorkingCopy copy = workingCopies.computeIfAbsent(dir, d -> new WorkingCopy());
     copy.lock.lock();
-    try {
-      Git git = copy.git;
+    try (Git git = Git.open(dir.toFile())) {
       Repository repo = git.getRepository();
       String branch = task.getBranch().isBlank() ? repo.getBranch() : task.getBranch().strip();
       result.setBranch(branch);
       if (!Repository.isValidRefName(Constants.R_HEADS + branch)) {
         return failed(task, result, "'" + branch + "' is not a valid git branch name");
       }
-      Optional<RevCommit> done = copy.findTaskCommit(branch, task.getId());
+      Optional<RevCommit> done = copy.findTaskCommit(repo, branch, task.getId());
       if (done.isPresent()) {
         return committed(task, result, dir, done.get(), changedFiles(repo, done.get()), false);
+      }
+      for (String dependency : task.getDependenciesList()) {
+        if (copy.findTaskCommit(repo, branch, dependency).isEmpty()) {
+          return failed(
+              task, result, "depends on task " + dependency + ", which has no commit on " + branch);
+        }
       }
       List<String> touched = new ArrayList<>();
       try {
@@ -119,41 +127,75 @@ public final class GitCodingAgent implements CodingAgent {
             return committed(task, result, dir, walk.parseCommit(head), List.of(), false);
           }
         }
-        AddCommand add = git.add();
-        RmCommand rm = git.rm();
-        boolean adds = false;
-        boolean removes = false;
-        for (String path : changed) {
-          if (Files.exists(dir.resolve(path))) {
-            add.addFilepattern(path);
-            adds = true;
-          } else {
-            rm.addFilepattern(path);
-            removes = true;
-          }
-        }
-        if (adds) {
-          add.call();
-        }
-        if (removes) {
-          rm.call();
-        }
-        RevCommit commit =
-            git.commit()
-                .setAuthor(author)
-                .setCommitter(author)
-                .setMessage(message(task))
-                .setSign(false)
-                .call();
+        RevCommit commit = commit(git, dir, task, changed);
         copy.committed(branch, task.getId(), commit);
         return committed(task, result, dir, commit, changed, true);
       } catch (TaskFailure e) {
         restore(git, dir, touched);
         return failed(task, result, e.getMessage());
+      } catch (IOException | GitAPIException | RuntimeException e) {
+        restore(git, dir, touched); // so the retry starts from the branch head
+        throw e;
       }
     } finally {
       copy.lock.unlock();
     }
+  }
+
+  /** Whether the index differs from HEAD in a path outside {@code paths}; reads no files. */
+  private static boolean stagedBeyond(Repository repo, List<String> paths) throws IOException {
+    ObjectId head = repo.resolve(Constants.HEAD + "^{tree}");
+    try (TreeWalk walk = new TreeWalk(repo)) {
+      walk.setRecursive(true);
+      if (head == null) {
+        walk.addTree(new EmptyTreeIterator());
+      } else {
+        walk.addTree(head);
+      }
+      walk.addTree(new DirCacheIterator(repo.readDirCache()));
+      walk.setFilter(TreeFilter.ANY_DIFF);
+      while (walk.next()) {
+        if (!paths.contains(walk.getPathString())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Stages the changed paths and commits them, and only them. */
+  private RevCommit commit(Git git, Path dir, CodingTask task, List<String> changed)
+      throws GitAPIException, IOException {
+    AddCommand add = git.add();
+    RmCommand rm = git.rm();
+    boolean adds = false;
+    boolean removes = false;
+    for (String path : changed) {
+      if (Files.exists(dir.resolve(path))) {
+        add.addFilepattern(path);
+        adds = true;
+      } else {
+        rm.addFilepattern(path);
+        removes = true;
+      }
+    }
+    if (adds) {
+      add.call();
+    }
+    if (removes) {
+      rm.call();
+    }
+    CommitCommand commit =
+        git.commit()
+            .setAuthor(author)
+            .setCommitter(author)
+            .setMessage(message(task))
+            .setSign(false);
+    if (stagedBeyond(git.getRepository(), changed)) {
+      // Someone else staged changes too: commit the task's paths alone (slower: walks the files).
+      changed.forEach(commit::setOnly);
+    }
+    return commit.call();
   }
 
   private static String message(CodingTask task) {
@@ -369,11 +411,18 @@ public final class GitCodingAgent implements CodingAgent {
       }
     }
     for (String path : touched) {
-      boolean inHead =
-          headCommit != null && TreeWalk.forPath(repo, path, headCommit.getTree()) != null;
+      boolean inHead = false;
+      if (headCommit != null) {
+        try (TreeWalk inTree = TreeWalk.forPath(repo, path, headCommit.getTree())) {
+          inHead = inTree != null;
+        }
+      }
       if (inHead) {
-        git.checkout().setStartPoint(headCommit).addPath(path).call();
+        git.checkout().setStartPoint(headCommit).addPath(path).call(); // index and file
       } else {
+        if (headCommit != null) {
+          git.reset().addPath(path).call(); // unstage what a patch may have staged
+        }
         Files.deleteIfExists(dir.resolve(path));
       }
     }
@@ -426,6 +475,7 @@ public final class GitCodingAgent implements CodingAgent {
     return BuildReport.newBuilder()
         .setId("build-" + task.getId())
         .setTaskId(task.getId())
+        .setRequestId(task.getRequestId())
         .setStatus(BuildStatus.BUILD_STATUS_SKIPPED)
         .setLogExcerpt(why)
         .build();
@@ -434,20 +484,25 @@ public final class GitCodingAgent implements CodingAgent {
   private BuildReport build(CodingTask task, Path dir, String command) {
     long start = System.nanoTime();
     BuildReport.Builder report =
-        BuildReport.newBuilder().setId("build-" + task.getId()).setTaskId(task.getId());
+        BuildReport.newBuilder()
+            .setId("build-" + task.getId())
+            .setTaskId(task.getId())
+            .setRequestId(task.getRequestId());
     String log;
     BuildStatus status;
+    Process process = null;
     try {
-      Process process =
+      process =
           new ProcessBuilder("sh", "-c", command)
               .directory(dir.toFile())
               .redirectErrorStream(true)
               .start();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
+      InputStream output = process.getInputStream();
       Thread reader =
           new Thread(
               () -> {
-                try (InputStream in = process.getInputStream()) {
+                try (InputStream in = output) {
                   in.transferTo(out);
                 } catch (IOException ignored) {
                   // the process went away; what was read is the log
@@ -479,6 +534,12 @@ public final class GitCodingAgent implements CodingAgent {
       Thread.currentThread().interrupt();
       status = BuildStatus.BUILD_STATUS_FAILED;
       log = "interrupted while building";
+    } finally {
+      if (process != null && process.isAlive()) {
+        // Never leave a build running in a working copy the next task will change.
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     return report
@@ -499,30 +560,17 @@ public final class GitCodingAgent implements CodingAgent {
   }
 
   /**
-   * An open repository, its lock (one task at a time) and, per branch, which task each commit
-   * carries out: read once from the history, then kept up to date, so checking for an earlier
-   * commit of a task does not walk the whole history every time.
+   * A repository's lock (one task at a time) and, per branch, which task each commit carries out:
+   * read once from the history, then kept up to date, so checking for an earlier commit of a task
+   * does not walk the whole history every time.
    */
   private static final class WorkingCopy {
     final ReentrantLock lock = new ReentrantLock();
-    final Git git;
     private final Map<String, TaskIndex> branches = new HashMap<>();
 
-    private WorkingCopy(Git git) {
-      this.git = git;
-    }
-
-    static WorkingCopy open(Path dir) {
-      try {
-        return new WorkingCopy(Git.open(dir.toFile()));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot open the git repository " + dir, e);
-      }
-    }
-
     /** The commit on {@code branch} carrying out {@code taskId}, if any. Lock held. */
-    Optional<RevCommit> findTaskCommit(String branch, String taskId) throws IOException {
-      Repository repo = git.getRepository();
+    Optional<RevCommit> findTaskCommit(Repository repo, String branch, String taskId)
+        throws IOException {
       Ref ref = repo.exactRef(Constants.R_HEADS + branch);
       if (ref == null || ref.getObjectId() == null) {
         return Optional.empty();

@@ -24,14 +24,21 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 public final class MessagingModule extends AbstractModule {
   private final MqConfig config;
+  private final AgentsConfig agents;
 
+  /**
+   * @throws io.agentmq.api.ConfigException for a bad {@code agents.*} setting, before anything
+   *     connects
+   */
   public MessagingModule(MqConfig config) {
     this.config = config;
+    this.agents = AgentsConfig.of(config);
   }
 
   @Override
   protected void configure() {
     bind(MqConfig.class).toInstance(config);
+    bind(AgentsConfig.class).toInstance(agents);
     Multibinder.newSetBinder(binder(), AgentService.class);
     OptionalBinder.newOptionalBinder(binder(), MeterRegistry.class)
         .setDefault()
@@ -41,12 +48,6 @@ public final class MessagingModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), Hop.Listener.class)
         .setDefault()
         .toInstance(Hop.Listener.NONE);
-  }
-
-  @Provides
-  @Singleton
-  AgentsConfig agentsConfig(MqConfig config) {
-    return AgentsConfig.of(config);
   }
 
   @Provides

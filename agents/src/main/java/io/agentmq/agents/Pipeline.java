@@ -12,6 +12,7 @@ import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +64,8 @@ public final class Pipeline implements AutoCloseable {
    */
   public static List<Module> modules(List<String> names) {
     List<Module> modules = new ArrayList<>();
-    List<String> wanted = names.contains("all") ? List.copyOf(AGENTS.keySet()) : names;
+    Collection<String> wanted =
+        names.contains("all") ? AGENTS.keySet() : new java.util.LinkedHashSet<>(names);
     for (String name : wanted) {
       Supplier<Module> module = AGENTS.get(name);
       if (module == null) {

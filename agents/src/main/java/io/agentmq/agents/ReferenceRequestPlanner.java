@@ -140,7 +140,7 @@ public final class ReferenceRequestPlanner implements RequestPlanner {
     return named;
   }
 
-  static StepKind kindOf(String text) {
+  private static StepKind kindOf(String text) {
     String first = text.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
     return switch (first) {
       case "add", "create", "introduce", "new" -> StepKind.STEP_KIND_ADD;
@@ -151,7 +151,7 @@ public final class ReferenceRequestPlanner implements RequestPlanner {
     };
   }
 
-  static ComplexityLevel complexity(int weight) {
+  private static ComplexityLevel complexity(int weight) {
     if (weight <= 1) {
       return ComplexityLevel.COMPLEXITY_LEVEL_TRIVIAL;
     } else if (weight <= 4) {

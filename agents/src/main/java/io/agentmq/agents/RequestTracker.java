@@ -17,13 +17,13 @@ import io.opentelemetry.api.trace.SpanKind;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -43,15 +43,15 @@ public final class RequestTracker implements Orchestrator {
   private final MessageQueue queue;
   private final MessageCodec codec;
   private final Duration timeout;
-  private final Map<String, Tracked> requests = new ConcurrentHashMap<>();
+  // Both under this object's lock: a request is either followed or finished, never both.
+  private final Map<String, Tracked> requests = new HashMap<>();
   private final Map<String, Boolean> finished =
-      java.util.Collections.synchronizedMap(
-          new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-              return size() > REMEMBERED_FINISHED;
-            }
-          });
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED_FINISHED;
+        }
+      };
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -81,11 +81,11 @@ public final class RequestTracker implements Orchestrator {
     Span span = Tracing.start(PipelineTopics.PLAN_IN + " publish", SpanKind.PRODUCER, null);
     TraceContext trace = Tracing.contextOf(span, TraceContext.newTrace());
     b.setMetadata(trace.toMetadata(id));
-    Tracked t = requests.computeIfAbsent(id, Tracked::new);
     CompletableFuture<RequestOutcome> outcome;
-    synchronized (t) {
+    synchronized (this) {
+      finished.remove(id); // submitted again: follow it again
+      Tracked t = tracked(id);
       t.traceId = trace.traceId();
-      t.deadline = timer.schedule(() -> timeOut(id), timeout.toMillis(), TimeUnit.MILLISECONDS);
       outcome = t.future;
     }
     io.agentmq.api.Message message =
@@ -101,12 +101,12 @@ public final class RequestTracker implements Orchestrator {
           .whenComplete(
               (report, e) -> {
                 if (e != null) {
-                  requests.remove(id);
+                  forget(id);
                   outcome.completeExceptionally(e);
                 }
               });
     } catch (RuntimeException e) {
-      requests.remove(id);
+      forget(id);
       outcome.completeExceptionally(e);
     } finally {
       span.end();
@@ -128,63 +128,67 @@ public final class RequestTracker implements Orchestrator {
   }
 
   @Override
-  public void onPlan(Plan plan) {
+  public synchronized void onPlan(Plan plan) {
     Tracked t = tracked(plan.getRequestId());
     if (t != null) {
-      synchronized (t) {
-        t.expected = plan.getStepsCount();
-        t.check();
-      }
+      t.expected = plan.getStepsCount();
+      t.check();
     }
   }
 
   @Override
-  public void onCommit(CommitResult commit) {
+  public synchronized void onCommit(CommitResult commit) {
     Tracked t = tracked(commit.getRequestId());
     if (t != null) {
-      synchronized (t) {
-        t.commits.putIfAbsent(commit.getTaskId(), commit);
-        t.check();
-      }
+      t.commits.putIfAbsent(commit.getTaskId(), commit);
+      t.check();
     }
   }
 
   @Override
-  public void onBuild(BuildReport build) {
-    String requestId = build.getMetadata().getCorrelationId();
-    if (requestId.isEmpty() && build.getTaskId().contains("/")) {
-      requestId = build.getTaskId().substring(0, build.getTaskId().lastIndexOf('/'));
-    }
-    Tracked t = tracked(requestId);
+  public synchronized void onBuild(BuildReport build) {
+    Tracked t = tracked(build.getRequestId());
     if (t != null) {
-      synchronized (t) {
-        t.builds.putIfAbsent(build.getTaskId(), build);
-        t.check();
-      }
+      t.builds.putIfAbsent(build.getTaskId(), build);
+      t.check();
     }
   }
 
-  /** The request's entry; null when it already finished (a late duplicate) or has no id. */
+  /**
+   * The request's entry, created with its timeout when new; null when it already finished (a late
+   * duplicate) or has no id. Lock held.
+   */
   private Tracked tracked(String requestId) {
     if (requestId.isEmpty() || finished.containsKey(requestId)) {
       return null;
     }
-    return requests.computeIfAbsent(requestId, Tracked::new);
+    return requests.computeIfAbsent(
+        requestId,
+        id -> {
+          Tracked t = new Tracked(id);
+          t.deadline = timer.schedule(() -> timeOut(id), timeout.toMillis(), TimeUnit.MILLISECONDS);
+          return t;
+        });
   }
 
-  private void timeOut(String id) {
+  private synchronized void forget(String id) {
+    Tracked t = requests.remove(id);
+    if (t != null && t.deadline != null) {
+      t.deadline.cancel(false);
+    }
+  }
+
+  private synchronized void timeOut(String id) {
     Tracked t = requests.get(id);
     if (t != null) {
-      synchronized (t) {
-        t.finish(
-            RequestOutcome.Status.TIMED_OUT,
-            String.format(
-                "no outcome within %d ms: %d of %s task(s) committed, %d built",
-                timeout.toMillis(),
-                t.commits.size(),
-                t.expected < 0 ? "an unknown number of" : String.valueOf(t.expected),
-                t.builds.size()));
-      }
+      t.finish(
+          RequestOutcome.Status.TIMED_OUT,
+          String.format(
+              "no outcome within %d ms: %d of %s task(s) committed, %d built",
+              timeout.toMillis(),
+              t.commits.size(),
+              t.expected < 0 ? "an unknown number of" : String.valueOf(t.expected),
+              t.builds.size()));
     }
   }
 
@@ -207,7 +211,7 @@ public final class RequestTracker implements Orchestrator {
       this.id = id;
     }
 
-    /** Called with this lock held, after each result. */
+    /** Called with the tracker's lock held, after each result. */
     void check() {
       if (traceId.isEmpty()) {
         commits.values().stream()

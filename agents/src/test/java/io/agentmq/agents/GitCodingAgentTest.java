@@ -129,11 +129,71 @@ class GitCodingAgentTest {
   }
 
   @Test
+  @DisplayName(
+      "a file created by a diff is removed and unstaged when a later change of the task fails")
+  void failedTaskLeavesNothingStaged() throws Exception {
+    CodingAgent.Outcome outcome =
+        agent.apply(
+            task(
+                "s1",
+                "main",
+                TestRepository.modify("created.txt", "@@ -0,0 +1 @@\n+new\n").toBuilder()
+                    .setOperation(FileDelta.Operation.OPERATION_ADD)
+                    .build(),
+                TestRepository.modify("README.md", "@@ -1 +1 @@\n-no such line\n+x\n")));
+
+    assertThat(outcome.commit().getStatus()).isEqualTo(CommitResult.Status.STATUS_FAILED);
+    assertThat(repo.resolve("created.txt")).doesNotExist();
+    try (Git git = Git.open(repo.toFile())) {
+      assertThat(git.status().call().isClean()).isTrue();
+    }
+    CommitResult next =
+        agent.apply(task("s2", "main", TestRepository.add("b.txt", "b\n"))).commit();
+    assertThat(next.getModifiedFilesList()).containsExactly("b.txt");
+    assertThat(TestRepository.commit(repo, next.getCommitSha()).getFullMessage())
+        .contains("req/s2");
+  }
+
+  @Test
+  @DisplayName("commits only the task's files, leaving what someone else staged out of the commit")
+  void commitsOnlyTheTasksFiles() throws Exception {
+    Files.writeString(repo.resolve("staged.txt"), "someone else's\n");
+    try (Git git = Git.open(repo.toFile())) {
+      git.add().addFilepattern("staged.txt").call();
+    }
+    CommitResult result =
+        agent.apply(task("s1", "main", TestRepository.add("mine.txt", "m\n"))).commit();
+
+    assertThat(result.getModifiedFilesList()).containsExactly("mine.txt");
+    try (Git git = Git.open(repo.toFile())) {
+      assertThat(git.status().call().getAdded()).containsExactly("staged.txt");
+    }
+  }
+
+  @Test
+  @DisplayName("a task whose dependency has no commit on the branch fails instead of committing")
+  void dependencyMustBeCommitted() throws Exception {
+    CommitResult result =
+        agent
+            .apply(
+                task("s2", "main", TestRepository.add("two.txt", "2\n")).toBuilder()
+                    .addDependencies("req/s1")
+                    .build())
+            .commit();
+    assertThat(result.getStatus()).isEqualTo(CommitResult.Status.STATUS_FAILED);
+    assertThat(result.getError()).contains("depends on task req/s1, which has no commit on main");
+    assertThat(repo.resolve("two.txt")).doesNotExist();
+  }
+
+  @Test
   @DisplayName("a task delivered again is answered with its earlier commit, not committed twice")
   void redeliveredTaskIsNotCommittedTwice() throws Exception {
     CodingTask task = task("s1", "main", TestRepository.add("once.txt", "1\n"));
     CommitResult first = agent.apply(task).commit();
-    CommitResult again = agent.apply(task).commit();
+    // A new agent, as after a crash between the commit and the acknowledgement: it finds the
+    // commit in the history, not in memory.
+    GitCodingAgent restarted = new GitCodingAgent(AgentsConfig.of(MqConfig.defaults()));
+    CommitResult again = restarted.apply(task).commit();
 
     assertThat(again.getStatus()).isEqualTo(CommitResult.Status.STATUS_COMMITTED);
     assertThat(again.getCommitSha()).isEqualTo(first.getCommitSha());

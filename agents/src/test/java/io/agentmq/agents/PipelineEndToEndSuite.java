@@ -207,7 +207,7 @@ abstract class PipelineEndToEndSuite {
             .setDescriptionMd("- add `notes/bad.md`\n- fix the third line of `README.md`")
             .setRepo(repo.toUri().toString())
             .setBranch("bad")
-            .addFileDeltas(TestRepository.add("notes/bad.md", "written, then rolled back\n"))
+            .addFileDeltas(TestRepository.add("notes/bad.md", "committed by the first task\n"))
             .addFileDeltas(
                 TestRepository.modify(
                     "README.md",

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +30,8 @@ import java.util.function.Function;
 
 /**
  * Publishes with confirms over a small pool of channels (a channel is never used by two threads at
- * once; the messages of one key always go through the same channel, so they keep their order). Each
+ * once; the messages of one key always go through the same channel, so they keep their order,
+ * except that a publish retried after a connection loss may land after later ones of its key). Each
  * publish is persistent and {@code mandatory}: a message no queue would take comes back and fails
  * its future instead of vanishing. Futures complete on the broker's ack, fail on a nack or a
  * return, and fail after {@code producer.send_timeout_ms}. A publish that meets a lost connection,
@@ -118,17 +120,9 @@ final class AmqpPublisher implements AutoCloseable {
       timeout(pending);
       return;
     }
-    // Messages of one key always take the same channel: RabbitMQ keeps the order of one channel's
-    // publishes, not across channels.
-    long slot =
-        pending.message.key().isPresent()
-            ? pending.message.key().get().hashCode()
-            : nextChannel.getAndIncrement();
-    PublishChannel channel = channels.get((int) Math.floorMod(slot, (long) channels.size()));
+    PublishChannel channel;
     try {
-      if (!channel.lock.tryLock(remaining, TimeUnit.NANOSECONDS)) {
-        channel = null;
-      }
+      channel = lockChannel(pending, remaining);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       pending.result.completeExceptionally(
@@ -149,6 +143,30 @@ final class AmqpPublisher implements AutoCloseable {
     } finally {
       channel.lock.unlock();
     }
+  }
+
+  /**
+   * Locks the channel to publish on, or returns null after {@code nanos}. A key's messages always
+   * take the same channel, as RabbitMQ keeps the order of one channel's publishes only; others take
+   * the first free channel from a rotating start.
+   */
+  private PublishChannel lockChannel(Pending pending, long nanos) throws InterruptedException {
+    int n = channels.size();
+    Optional<String> key = pending.message.key();
+    int first =
+        key.isPresent()
+            ? Math.floorMod(key.get().hashCode(), n)
+            : (int) Math.floorMod(nextChannel.getAndIncrement(), (long) n);
+    if (key.isEmpty()) {
+      for (int i = 0; i < n; i++) {
+        PublishChannel c = channels.get((first + i) % n);
+        if (c.lock.tryLock()) {
+          return c;
+        }
+      }
+    }
+    PublishChannel c = channels.get(first);
+    return c.lock.tryLock(nanos, TimeUnit.NANOSECONDS) ? c : null;
   }
 
   /** Tries again shortly, off the timer thread (a publish may block while the broker recovers). */
@@ -347,7 +365,8 @@ final class AmqpPublisher implements AutoCloseable {
       current = new Incarnation(connection.createChannel());
     }
 
-    synchronized void publish(Pending p) throws IOException {
+    /** Publishes; the caller holds {@link #lock}. */
+    void publish(Pending p) throws IOException {
       if (!current.channel.isOpen() && connection.isOpen()) {
         // Closed by a channel error, not by the connection: auto-recovery will not reopen it.
         current = new Incarnation(connection.createChannel());
@@ -355,13 +374,16 @@ final class AmqpPublisher implements AutoCloseable {
       current.publish(p);
     }
 
-    synchronized void close() {
+    void close() {
+      lock.lock();
       try {
         if (current.channel.isOpen()) {
           current.channel.close();
         }
       } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
         // closing anyway
+      } finally {
+        lock.unlock();
       }
     }
   }

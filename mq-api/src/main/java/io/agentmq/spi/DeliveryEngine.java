@@ -108,6 +108,18 @@ public final class DeliveryEngine {
     return ACKNOWLEDGED;
   }
 
+  /**
+   * Whether a handler failure on this attempt ends the message's retries: it is then dead-lettered
+   * (or, with dead-lettering disabled under at-most-once, discarded); otherwise it is redelivered.
+   * The one place this rule lives, for backends and for callers that count outcomes.
+   */
+  public static boolean givesUp(
+      Throwable failure, int attempt, boolean atMostOnce, RetryPolicy retryPolicy) {
+    return atMostOnce
+        || failure instanceof NonRetryableException
+        || attempt > retryPolicy.maxRetries();
+  }
+
   private CompletableFuture<Outcome> failed(Delivery delivery, Throwable failure) {
     if (failure instanceof VirtualMachineError error) {
       throw error;
@@ -130,14 +142,13 @@ public final class DeliveryEngine {
           describe(failure));
       return DISCARDED;
     }
-    if (deadLetterPolicy.enabled() && nonRetryable) {
-      return deadLetter(delivery, failure, "non-retryable failure");
-    }
-    if (deadLetterPolicy.enabled() && attempt > retryPolicy.maxRetries()) {
+    if (deadLetterPolicy.enabled() && givesUp(failure, attempt, false, retryPolicy)) {
       return deadLetter(
           delivery,
           failure,
-          "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")");
+          nonRetryable
+              ? "non-retryable failure"
+              : "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")");
     }
     Duration delay = retryPolicy.delayAfter(attempt);
     log.warn(

@@ -429,6 +429,9 @@ final class KafkaMqConsumer implements Consumer {
         if (!start.isEmpty()) {
           consumer.commitSync(start);
         }
+      } catch (org.apache.kafka.common.errors.WakeupException
+          | org.apache.kafka.common.errors.InterruptException e) {
+        throw e; // close() asked the poll loop to stop
       } catch (RuntimeException e) {
         log.warn("Could not record where group {} starts: {}", settings.group(), e.toString());
       }

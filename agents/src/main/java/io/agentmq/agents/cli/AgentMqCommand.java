@@ -1,8 +1,12 @@
 package io.agentmq.agents.cli;
 
-import io.agentmq.api.ConfigException;
 import io.agentmq.api.MessagingException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,18 +40,37 @@ public final class AgentMqCommand implements Runnable {
     CommandLine cli = new CommandLine(new AgentMqCommand());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof MessagingException
-              || e instanceof ConfigException
-              || e instanceof IllegalArgumentException
-              || e instanceof java.io.UncheckedIOException) {
-            PrintWriter err = commandLine.getErr();
-            err.println("agentmq " + commandLine.getCommandName() + ": " + e.getMessage());
-            err.flush();
-            return 2;
+          Throwable cause = e;
+          while (cause instanceof ExecutionException || cause instanceof CompletionException) {
+            cause = cause.getCause() == null ? cause : cause.getCause();
+            if (cause == e) {
+              break;
+            }
           }
-          throw e;
+          String message = oneLine(cause);
+          if (message == null) {
+            throw e;
+          }
+          PrintWriter err = commandLine.getErr();
+          err.println("agentmq " + commandLine.getCommandName() + ": " + message);
+          err.flush();
+          return 2;
         });
     return cli;
+  }
+
+  /** What to tell the user about a failure, or null for a bug worth its stack trace. */
+  private static String oneLine(Throwable e) {
+    if (e instanceof NoSuchFileException f) {
+      return "cannot read " + f.getFile() + ": no such file";
+    }
+    if (e instanceof MessagingException
+        || e instanceof IllegalArgumentException
+        || e instanceof IOException
+        || e instanceof UncheckedIOException) {
+      return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    return null;
   }
 
   @Override

@@ -70,6 +70,17 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     MqConfig config = broker.config();
+    if (repo != null && Files.isDirectory(repo)) {
+      try (java.util.stream.Stream<Path> entries = Files.list(repo)) {
+        if (entries.findAny().isPresent()) {
+          throw new IllegalArgumentException(
+              "--repo "
+                  + repo
+                  + " is not empty; the demo creates its repository in a new or empty"
+                  + " directory");
+        }
+      }
+    }
     Path dir =
         DemoRepository.create(repo != null ? repo : Files.createTempDirectory("agentmq-demo-"));
     boolean single = requests == 1;

@@ -6,10 +6,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.SimpleDateFormat;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.TimeZone;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffEntry;
@@ -102,7 +101,7 @@ final class DemoRepository {
   /** {@code git log --stat} of the given commits, newest first. */
   static String logStat(Path dir, List<String> shas) throws IOException {
     StringBuilder out = new StringBuilder();
-    SimpleDateFormat date = new SimpleDateFormat("EEE MMM d HH:mm:ss yyyy Z", Locale.ROOT);
+    DateTimeFormatter date = DateTimeFormatter.ofPattern("EEE MMM d HH:mm:ss yyyy Z", Locale.ROOT);
     try (Git git = Git.open(dir.toFile());
         RevWalk walk = new RevWalk(git.getRepository());
         DiffFormatter diff = new DiffFormatter(DisabledOutputStream.INSTANCE)) {
@@ -111,14 +110,15 @@ final class DemoRepository {
       for (int i = shas.size() - 1; i >= 0; i--) {
         RevCommit c = walk.parseCommit(ObjectId.fromString(shas.get(i)));
         PersonIdent a = c.getAuthorIdent();
-        date.setTimeZone(a.getTimeZone() == null ? TimeZone.getDefault() : a.getTimeZone());
         out.append("commit ").append(c.getName()).append('\n');
         out.append("Author: ")
             .append(a.getName())
             .append(" <")
             .append(a.getEmailAddress())
             .append(">\n");
-        out.append("Date:   ").append(date.format(a.getWhen())).append("\n\n");
+        out.append("Date:   ")
+            .append(date.format(a.getWhenAsInstant().atZone(a.getZoneId())))
+            .append("\n\n");
         c.getFullMessage().strip().lines().forEach(l -> out.append("    ").append(l).append('\n'));
         out.append('\n');
         RevCommit parent = c.getParentCount() > 0 ? walk.parseCommit(c.getParent(0)) : null;

@@ -94,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
           pipeline.queue().backend(),
           http == null ? "" : ", health and metrics on http://localhost:" + http.port());
       out.flush();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       pipeline.close();
       if (http != null) {
         http.close();

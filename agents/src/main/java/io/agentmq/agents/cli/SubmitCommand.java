@@ -4,7 +4,6 @@ import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.OrchestratorModule;
 import io.agentmq.agents.Pipeline;
 import io.agentmq.agents.RequestOutcome;
-import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.proto.v1.ChangeRequest;
 import io.agentmq.proto.v1.CommitResult;
@@ -78,8 +77,25 @@ final class SubmitCommand implements Callable<Integer> {
     String group =
         base.group("orchestrator") + ".submit-" + UUID.randomUUID().toString().substring(0, 8);
     MqConfig config =
-        broker.config(Map.of("groups.orchestrator", group, "consumer.start_from", "latest"));
+        broker.config(
+            Map.of(
+                "groups.orchestrator",
+                group,
+                "consumer.start_from",
+                "latest",
+                // Only the pipeline's own readers are declared up front, not this private group.
+                "amqp.required_groups",
+                base.section("amqp").string("required_groups").orElse("")));
     Pipeline pipeline = Pipeline.create(config, List.of(OrchestratorModule.NAME));
+    Runnable cleanUp =
+        TemporaryGroup.cleanUp(
+            pipeline.queue(),
+            group,
+            pipeline.runtime()::close,
+            pipeline::close,
+            spec.commandLine().getErr());
+    Thread hook = new Thread(cleanUp, "agentmq-submit-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       pipeline.start();
       out.printf(
@@ -108,13 +124,8 @@ final class SubmitCommand implements Callable<Integer> {
       out.flush();
       return outcome.isCompleted() ? 0 : 1;
     } finally {
-      pipeline.runtime().close();
-      try {
-        pipeline.queue().admin().deleteGroup(group);
-      } catch (MessagingException e) {
-        out.println("could not delete group " + group + ": " + e.getMessage());
-      }
-      pipeline.close();
+      cleanUp.run();
+      Runtime.getRuntime().removeShutdownHook(hook);
     }
   }
 
@@ -130,6 +141,12 @@ final class SubmitCommand implements Callable<Integer> {
     }
     if (repo != null) {
       b.setRepo(repo);
+    }
+    if (!b.getRepo().isBlank()
+        && !b.getRepo().contains(":")
+        && Files.isDirectory(Path.of(b.getRepo()))) {
+      // The agents run in other processes, in other directories.
+      b.setRepo(Path.of(b.getRepo()).toAbsolutePath().normalize().toString());
     }
     if (branch != null) {
       b.setBranch(branch);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmq.api.Consumer;
 import io.agentmq.api.MessageQueue;
-import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.StartPosition;
 import io.agentmq.api.Subscription;
@@ -12,8 +11,10 @@ import io.agentmq.serialization.MessageCodec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,6 +59,27 @@ final class TailCommand implements Callable<Integer> {
       description = "stop after this long without a message (default: run until Ctrl-C)")
   Long idleSeconds;
 
+  private static void print(PrintWriter out, MessageCodec codec, io.agentmq.api.Delivery d)
+      throws Exception {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("topic", d.topic());
+    line.put("partition", d.partition());
+    line.put("offset", d.offset());
+    d.key().ifPresent(k -> line.put("key", k));
+    ObjectNode headers = line.putObject("headers");
+    d.message().headers().forEach(headers::put);
+    try {
+      line.set("payload", JSON.readTree(ProtoJson.print(codec.decode(d.message()))));
+    } catch (RuntimeException e) {
+      line.put("payload_base64", Base64.getEncoder().encodeToString(d.payload()));
+      line.put("undecodable", e.getMessage());
+    }
+    synchronized (out) {
+      out.println(JSON.writeValueAsString(line));
+      out.flush();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -67,8 +89,25 @@ final class TailCommand implements Callable<Integer> {
     AtomicInteger count = new AtomicInteger();
     AtomicLong last = new AtomicLong(System.nanoTime());
     CountDownLatch done = new CountDownLatch(1);
-    try (MessageQueue queue = MessageQueue.create(config)) {
-      Consumer consumer =
+    MessageQueue queue = MessageQueue.create(config);
+    List<Consumer> consumers = new CopyOnWriteArrayList<>();
+    Runnable cleanUp =
+        TemporaryGroup.cleanUp(
+            queue,
+            group,
+            () -> consumers.forEach(Consumer::close),
+            queue::close,
+            spec.commandLine().getErr());
+    Thread hook =
+        new Thread(
+            () -> {
+              done.countDown();
+              cleanUp.run();
+            },
+            "agentmq-tail-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      consumers.add(
           queue.subscribe(
               Subscription.to(topic)
                   .group(group)
@@ -76,46 +115,22 @@ final class TailCommand implements Callable<Integer> {
                   .startFrom(fromBeginning ? StartPosition.EARLIEST : StartPosition.LATEST)
                   .handler(
                       d -> {
-                        ObjectNode line = JSON.createObjectNode();
-                        line.put("topic", d.topic());
-                        line.put("partition", d.partition());
-                        line.put("offset", d.offset());
-                        d.key().ifPresent(k -> line.put("key", k));
-                        ObjectNode headers = line.putObject("headers");
-                        d.message().headers().forEach(headers::put);
-                        try {
-                          line.set(
-                              "payload", JSON.readTree(ProtoJson.print(codec.decode(d.message()))));
-                        } catch (RuntimeException e) {
-                          line.put(
-                              "payload_base64", Base64.getEncoder().encodeToString(d.payload()));
-                          line.put("undecodable", e.getMessage());
-                        }
-                        synchronized (out) {
-                          out.println(JSON.writeValueAsString(line));
-                          out.flush();
-                        }
+                        print(out, codec, d);
                         last.set(System.nanoTime());
                         if (max != null && count.incrementAndGet() >= max) {
                           done.countDown();
                         }
                       })
-                  .build());
-      Runtime.getRuntime().addShutdownHook(new Thread(done::countDown));
+                  .build()));
       while (!done.await(200, TimeUnit.MILLISECONDS)) {
         if (idleSeconds != null
             && System.nanoTime() - last.get() > Duration.ofSeconds(idleSeconds).toNanos()) {
           break;
         }
       }
-      consumer.close();
-      try {
-        queue.admin().deleteGroup(group);
-      } catch (MessagingException e) {
-        spec.commandLine()
-            .getErr()
-            .println("agentmq tail: could not delete group " + group + ": " + e.getMessage());
-      }
+    } finally {
+      cleanUp.run();
+      Runtime.getRuntime().removeShutdownHook(hook);
     }
     return 0;
   }

@@ -13,6 +13,7 @@ import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Subscription;
 import io.agentmq.proto.v1.Metadata;
 import io.agentmq.serialization.MessageCodec;
+import io.agentmq.spi.DeliveryEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -160,7 +161,7 @@ public final class AgentRuntime implements AutoCloseable {
       long nanos = System.nanoTime() - start;
       r.metrics.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
       r.metrics.produced.increment(context.sends().size());
-      listener.onHop(
+      report(
           new Hop(
               r.service.name(),
               delivery.topic(),
@@ -181,7 +182,7 @@ public final class AgentRuntime implements AutoCloseable {
           delivery.topic(),
           delivery.attempt(),
           e.toString());
-      listener.onHop(
+      report(
           new Hop(
               r.service.name(),
               delivery.topic(),
@@ -197,6 +198,15 @@ public final class AgentRuntime implements AutoCloseable {
       MDC.remove(MDC_TRACE_ID);
       MDC.remove(MDC_SPAN_ID);
       MDC.remove(MDC_CORRELATION_ID);
+    }
+  }
+
+  /** Tells the listener; its failure must not turn a handled message into a retry. */
+  private void report(Hop hop) {
+    try {
+      listener.onHop(hop);
+    } catch (RuntimeException e) {
+      LOG.warn("hop listener failed: {}", e.toString());
     }
   }
 
@@ -312,14 +322,15 @@ public final class AgentRuntime implements AutoCloseable {
           .register(registry);
     }
 
-    /** Counts a failure, and a dead letter when the delivery rules give this message up now. */
+    /** Counts a failure, and a dead letter when the delivery rules give the message up now. */
     void failed(Delivery delivery, Throwable e, MqConfig config) {
       failed.increment();
-      boolean givenUp =
-          e instanceof NonRetryableException
-              || config.deliveryMode() == DeliveryMode.AT_MOST_ONCE
-              || delivery.attempt() > config.retryPolicy().maxRetries();
-      if (givenUp && config.deadLetterPolicy().enabled()) {
+      if (config.deadLetterPolicy().enabled()
+          && DeliveryEngine.givesUp(
+              e,
+              delivery.attempt(),
+              config.deliveryMode() == DeliveryMode.AT_MOST_ONCE,
+              config.retryPolicy())) {
         deadLettered.increment();
       }
     }

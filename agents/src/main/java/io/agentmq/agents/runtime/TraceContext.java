@@ -46,10 +46,13 @@ public record TraceContext(String traceId, String spanId, String parentSpanId) {
     if (traceparent == null || traceparent.length() < 55) {
       return Optional.empty();
     }
-    String[] parts = traceparent.trim().split("-");
+    String[] parts = traceparent.trim().split("-", -1);
+    // Version 00 has exactly four fields; later versions may add fields after them.
     if (parts.length < 4
-        || parts[0].length() != 2
+        || (parts[0].equals("00") && parts.length != 4)
+        || !isHex(parts[0], 2)
         || parts[0].equals("ff")
+        || !isHex(parts[3], 2)
         || !isHex(parts[1], 32)
         || !isHex(parts[2], 16)
         || parts[1].equals(INVALID_TRACE)

@@ -138,6 +138,14 @@ class AgentMqCommandTest {
     assertThat(badAgent.exitCode()).isEqualTo(2);
     assertThat(badAgent.err()).contains("unknown agent 'planner'", "request-planner", "all");
 
+    Run missingFile = run("send", "plan.in", "--type", "ChangeRequest", "--file", "/no/such.json");
+    assertThat(missingFile.exitCode()).isEqualTo(2);
+    assertThat(missingFile.err()).contains("cannot read /no/such.json: no such file");
+
+    Run busyRepo = run("demo", "--repo", System.getProperty("user.dir"));
+    assertThat(busyRepo.exitCode()).isEqualTo(2);
+    assertThat(busyRepo.err()).contains("is not empty");
+
     Run unreachable =
         run("health", "--broker", "amqp", "--set", "amqp.url=amqp://guest:secret-pw@127.0.0.1:1");
     assertThat(unreachable.exitCode()).isEqualTo(2);

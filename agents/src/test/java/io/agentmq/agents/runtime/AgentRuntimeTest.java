@@ -68,6 +68,9 @@ class AgentRuntimeTest {
               if (request.getId().equals("boom")) {
                 throw new NonRetryableException("cannot plan boom");
               }
+              if (request.getId().equals("flaky")) {
+                throw new IllegalStateException("fails every time");
+              }
               context.emit(
                   "out",
                   request.getId(),
@@ -100,14 +103,16 @@ class AgentRuntimeTest {
       send("in", ChangeRequest.newBuilder().setId("r" + i).build());
     }
     send("in", ChangeRequest.newBuilder().setId("boom").build());
+    send("in", ChangeRequest.newBuilder().setId("flaky").build());
     queue.createProducer().sendAndWait("in", Message.of(new byte[] {1, 2, 3}));
     queue.createProducer().sendAndWait("in", codec.encode(Plan.getDefaultInstance()));
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> deadLetters.size() == 3);
-    assertThat(count("agentmq.agent.consumed")).isEqualTo(8);
+    await().atMost(Duration.ofSeconds(10)).until(() -> deadLetters.size() == 4);
+    // "flaky" is tried twice (max_retries 1) before it is given up: 10 deliveries, 5 failures.
+    assertThat(count("agentmq.agent.consumed")).isEqualTo(10);
     assertThat(count("agentmq.agent.produced")).isEqualTo(5);
-    assertThat(count("agentmq.agent.failed")).isEqualTo(3);
-    assertThat(count("agentmq.agent.dead_lettered")).isEqualTo(3);
+    assertThat(count("agentmq.agent.failed")).isEqualTo(5);
+    assertThat(count("agentmq.agent.dead_lettered")).isEqualTo(4);
     assertThat(
             meters.get("agentmq.agent.handler.duration").tag("service", "planner").timer().count())
         .isEqualTo(5);
@@ -115,7 +120,8 @@ class AgentRuntimeTest {
     assertThat(deadLetters.stream().map(d -> d.header("mq-dlq-reason").orElse("")))
         .anySatisfy(
             r -> assertThat(r).contains("does not handle agentmq.v1.Plan", "[ChangeRequest]"))
-        .anySatisfy(r -> assertThat(r).contains("cannot plan boom"));
+        .anySatisfy(r -> assertThat(r).contains("cannot plan boom"))
+        .anySatisfy(r -> assertThat(r).contains("failed 2 attempts"));
     assertThat(runtime.health().isUp()).isTrue();
   }
 
