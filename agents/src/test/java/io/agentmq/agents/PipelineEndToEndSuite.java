@@ -51,6 +51,8 @@ abstract class PipelineEndToEndSuite {
 
   private final Queue<Hop> hops = new ConcurrentLinkedQueue<>();
   private final List<Pipeline> pipelines = new ArrayList<>();
+  private final List<io.agentmq.api.Consumer> consumers = new ArrayList<>();
+  private final List<String> extraGroups = new ArrayList<>();
   private MessageQueue queue;
   private Path repo;
 
@@ -81,6 +83,14 @@ abstract class PipelineEndToEndSuite {
   void close() {
     pipelines.forEach(Pipeline::close);
     if (queue != null) {
+      // Groups outlive their consumers (on RabbitMQ, durable queues that would keep collecting
+      // every later message of the pipeline's topics): delete this test's groups.
+      consumers.forEach(io.agentmq.api.Consumer::close);
+      for (String role :
+          List.of("request_planner", "code_planner", "coding_agent", "orchestrator")) {
+        queue.admin().deleteGroup(queue.config().group(role));
+      }
+      extraGroups.forEach(queue.admin()::deleteGroup);
       queue.close();
     }
   }
@@ -234,10 +244,11 @@ abstract class PipelineEndToEndSuite {
       "garbage bytes on plan.in land in plan.in.deadletter while the requests around them complete")
   void garbageIsDeadLetteredWhileTheRestFlows() throws Exception {
     Queue<Delivery> deadLetters = new ConcurrentLinkedQueue<>();
-    queue.subscribe(
-        DeadLetterPolicy.deadLetterTopic(PipelineTopics.PLAN_IN),
-        "dead-letter-reader-" + UUID.randomUUID(),
-        deadLetters::add);
+    String reader = "dead-letter-reader-" + UUID.randomUUID();
+    extraGroups.add(reader);
+    consumers.add(
+        queue.subscribe(
+            DeadLetterPolicy.deadLetterTopic(PipelineTopics.PLAN_IN), reader, deadLetters::add));
     Orchestrator orchestrator = orchestrator();
     start(WORKERS);
     byte[] garbage = {(byte) 0xff, 0x00, 0x13, 0x37, (byte) 0x80, 'x'};
