@@ -24,6 +24,12 @@ class AmqpConformanceTest extends MessageQueueConformanceSuite {
         .withoutPartitions();
   }
 
+  /** The broker outlives the test run: its exchanges and durable queues would pile up. */
+  @Override
+  protected boolean deletesTopicsAfterEachTest() {
+    return true;
+  }
+
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
     return builder.brokerType("amqp").set("amqp.url", AmqpTestBroker.url());

@@ -58,6 +58,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class MessageQueueConformanceSuite {
 
   private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+  private static final List<String> CREATED_TOPICS = new CopyOnWriteArrayList<>();
 
   /** What the backend under test supports. */
   protected abstract Capabilities capabilities();
@@ -82,17 +83,37 @@ public abstract class MessageQueueConformanceSuite {
     return open(b -> b);
   }
 
+  /**
+   * Whether the topics a test created (and their dead-letter topics) are deleted after it: for
+   * brokers that keep topics across test runs, such as a shared RabbitMQ.
+   */
+  protected boolean deletesTopicsAfterEachTest() {
+    return false;
+  }
+
   @AfterEach
   void closeResources() throws Exception {
     for (AutoCloseable resource : resources) {
       resource.close();
     }
     resources.clear();
+    List<String> created = new ArrayList<>(CREATED_TOPICS);
+    CREATED_TOPICS.clear();
+    if (deletesTopicsAfterEachTest() && !created.isEmpty()) {
+      try (MessageQueue queue = MessageQueue.create(configure(MqConfig.builder()).build())) {
+        for (String topic : created) {
+          queue.admin().deleteTopic(topic);
+          queue.admin().deleteTopic(topic + DeadLetterPolicy.SUFFIX);
+        }
+      }
+    }
   }
 
   /** A topic name no other test uses. */
   protected static String newTopic(String purpose) {
-    return "tck-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String topic = "tck-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    CREATED_TOPICS.add(topic);
+    return topic;
   }
 
   protected static String newGroup(String purpose) {
