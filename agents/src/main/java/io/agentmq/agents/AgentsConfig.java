@@ -18,18 +18,22 @@ import java.util.Set;
  *     missing after this long fails, default 2 minutes
  * @param concurrency {@code agents.concurrency}: handler threads per service, default 4 (while one
  *     waits for its outputs to be stored, others go on; a key's messages stay in order)
+ * @param topics {@code agents.topic_prefix}: the pipeline's topics, behind this prefix (none by
+ *     default), so several pipelines can share a broker
  */
 public record AgentsConfig(
     Optional<String> buildCommand,
     Duration buildTimeout,
     String author,
     Duration requestTimeout,
-    int concurrency) {
+    int concurrency,
+    PipelineTopics topics) {
   public static final String BUILD_COMMAND = "coding.build_command";
   public static final String BUILD_TIMEOUT_MS = "coding.build_timeout_ms";
   public static final String AUTHOR = "coding.author";
   public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
   public static final String CONCURRENCY = "concurrency";
+  public static final String TOPIC_PREFIX = "topic_prefix";
 
   /** The name in {@link #author()}. */
   public String authorName() {
@@ -45,7 +49,13 @@ public record AgentsConfig(
   public static AgentsConfig of(MqConfig config) {
     ConfigSection s = config.section("agents");
     s.rejectUnknownKeys(
-        Set.of(BUILD_COMMAND, BUILD_TIMEOUT_MS, AUTHOR, REQUEST_TIMEOUT_MS, CONCURRENCY));
+        Set.of(
+            BUILD_COMMAND,
+            BUILD_TIMEOUT_MS,
+            AUTHOR,
+            REQUEST_TIMEOUT_MS,
+            CONCURRENCY,
+            TOPIC_PREFIX));
     Optional<String> build = s.string(BUILD_COMMAND).map(String::strip).filter(c -> !c.isEmpty());
     Duration buildTimeout =
         s.millis(
@@ -58,7 +68,13 @@ public record AgentsConfig(
         s.millis(
             REQUEST_TIMEOUT_MS, Duration.ofMinutes(2), Duration.ofMillis(100), Duration.ofDays(1));
     int concurrency = s.integer(CONCURRENCY, 4, 1, 1024);
+    PipelineTopics topics = PipelineTopics.DEFAULT;
+    try {
+      topics = new PipelineTopics(s.string(TOPIC_PREFIX, ""));
+    } catch (IllegalArgumentException e) {
+      s.problem(TOPIC_PREFIX, "a prefix that makes valid topic names (letters, digits, . _ -)");
+    }
     s.throwIfInvalid();
-    return new AgentsConfig(build, buildTimeout, author, timeout, concurrency);
+    return new AgentsConfig(build, buildTimeout, author, timeout, concurrency, topics);
   }
 }

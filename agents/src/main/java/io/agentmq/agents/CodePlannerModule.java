@@ -25,16 +25,17 @@ public final class CodePlannerModule extends AbstractModule {
 
   @ProvidesIntoSet
   AgentService service(CodePlanner planner, MqConfig config, AgentsConfig agents) {
+    PipelineTopics topics = agents.topics();
     return AgentService.named(NAME)
         .group(config.group("code_planner"))
         .concurrency(agents.concurrency())
         .on(
-            PipelineTopics.CODE_PLAN_IN,
+            topics.codePlanIn(),
             Plan.class,
             (plan, context) -> {
               for (CodingTask task : planner.tasks(plan)) {
                 context.emit(
-                    PipelineTopics.CODING_TASK_IN,
+                    topics.codingTaskIn(),
                     task.getRequestId(),
                     task.toBuilder().setMetadata(context.metadata()).build());
               }

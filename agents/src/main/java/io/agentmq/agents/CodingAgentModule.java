@@ -25,20 +25,21 @@ public final class CodingAgentModule extends AbstractModule {
 
   @ProvidesIntoSet
   AgentService service(CodingAgent agent, MqConfig config, AgentsConfig agents) {
+    PipelineTopics topics = agents.topics();
     return AgentService.named(NAME)
         .group(config.group("coding_agent"))
         .concurrency(agents.concurrency())
         .on(
-            PipelineTopics.CODING_TASK_IN,
+            topics.codingTaskIn(),
             CodingTask.class,
             (task, context) -> {
               CodingAgent.Outcome outcome = agent.apply(task);
               context.emit(
-                  PipelineTopics.COMMIT_OUT,
+                  topics.commitOut(),
                   task.getRequestId(),
                   outcome.commit().toBuilder().setMetadata(context.metadata()).build());
               context.emit(
-                  PipelineTopics.COMMIT_OUT,
+                  topics.commitOut(),
                   task.getRequestId(),
                   outcome.build().toBuilder().setMetadata(context.metadata()).build());
             })

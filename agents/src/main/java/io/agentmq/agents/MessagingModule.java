@@ -39,6 +39,7 @@ public final class MessagingModule extends AbstractModule {
   protected void configure() {
     bind(MqConfig.class).toInstance(config);
     bind(AgentsConfig.class).toInstance(agents);
+    bind(PipelineTopics.class).toInstance(agents.topics());
     Multibinder.newSetBinder(binder(), AgentService.class);
     OptionalBinder.newOptionalBinder(binder(), MeterRegistry.class)
         .setDefault()

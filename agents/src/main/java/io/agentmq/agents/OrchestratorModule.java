@@ -28,18 +28,16 @@ public final class OrchestratorModule extends AbstractModule {
 
   @ProvidesIntoSet
   AgentService service(Orchestrator orchestrator, MqConfig config, AgentsConfig agents) {
+    PipelineTopics topics = agents.topics();
     return AgentService.named(NAME)
         .group(config.group("orchestrator"))
         .concurrency(agents.concurrency())
-        .on(PipelineTopics.PLAN_OUT, Plan.class, (plan, context) -> orchestrator.onPlan(plan))
+        .on(topics.planOut(), Plan.class, (plan, context) -> orchestrator.onPlan(plan))
         .on(
-            PipelineTopics.COMMIT_OUT,
+            topics.commitOut(),
             CommitResult.class,
             (commit, context) -> orchestrator.onCommit(commit))
-        .on(
-            PipelineTopics.COMMIT_OUT,
-            BuildReport.class,
-            (build, context) -> orchestrator.onBuild(build))
+        .on(topics.commitOut(), BuildReport.class, (build, context) -> orchestrator.onBuild(build))
         .build();
   }
 }

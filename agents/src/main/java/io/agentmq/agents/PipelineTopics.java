@@ -2,36 +2,62 @@ package io.agentmq.agents;
 
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.TopicSpec;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The topics of the agent pipeline. */
-public final class PipelineTopics {
+/**
+ * The topics of the agent pipeline: {@code plan.in}, {@code code.plan.in}, {@code plan.out}, {@code
+ * coding.task.in} and {@code commit.out}, each behind an optional prefix ({@code
+ * agents.topic_prefix}) so that several pipelines can share one broker.
+ *
+ * @param prefix put before every topic name; empty by default
+ */
+public record PipelineTopics(String prefix) {
+  /** The topics without a prefix, as DESIGN.md names them. */
+  public static final PipelineTopics DEFAULT = new PipelineTopics("");
+
+  public PipelineTopics {
+    if (!prefix.isEmpty() && !TopicSpec.isValidName(prefix + "plan.in")) {
+      throw new IllegalArgumentException(
+          "topic prefix '" + prefix + "' does not make valid topic names; " + TopicSpec.NAME_RULE);
+    }
+  }
+
   /** {@code ChangeRequest}: Orchestrator to Request Planner. */
-  public static final String PLAN_IN = "plan.in";
+  public String planIn() {
+    return prefix + "plan.in";
+  }
 
   /** {@code Plan}: Request Planner to Code Planner. */
-  public static final String CODE_PLAN_IN = "code.plan.in";
+  public String codePlanIn() {
+    return prefix + "code.plan.in";
+  }
 
   /** {@code Plan}: Request Planner to anyone watching; the Orchestrator learns the task count. */
-  public static final String PLAN_OUT = "plan.out";
+  public String planOut() {
+    return prefix + "plan.out";
+  }
 
   /** {@code CodingTask}: Code Planner to Coding Agent. */
-  public static final String CODING_TASK_IN = "coding.task.in";
+  public String codingTaskIn() {
+    return prefix + "coding.task.in";
+  }
 
   /** {@code CommitResult} and {@code BuildReport}: Coding Agent to Orchestrator. */
-  public static final String COMMIT_OUT = "commit.out";
+  public String commitOut() {
+    return prefix + "commit.out";
+  }
 
   /** The five topics, in pipeline order. */
-  public static final List<String> ALL =
-      List.of(PLAN_IN, CODE_PLAN_IN, PLAN_OUT, CODING_TASK_IN, COMMIT_OUT);
-
-  private PipelineTopics() {}
+  public List<String> all() {
+    return List.of(planIn(), codePlanIn(), planOut(), codingTaskIn(), commitOut());
+  }
 
   /** The five topics and their dead-letter topics. */
-  public static List<String> withDeadLetterTopics() {
-    List<String> names = new ArrayList<>(ALL);
-    ALL.forEach(t -> names.add(DeadLetterPolicy.deadLetterTopic(t)));
+  public List<String> withDeadLetterTopics() {
+    List<String> names = new ArrayList<>(all());
+    all().forEach(t -> names.add(DeadLetterPolicy.deadLetterTopic(t)));
     return names;
   }
 
@@ -40,14 +66,14 @@ public final class PipelineTopics {
    * amqp.required_groups} so that each topic's queues exist before the first message, whichever
    * service starts first (RabbitMQ refuses a message no queue would keep).
    */
-  public static String readers(MqConfig config) {
+  public String readers(MqConfig config) {
     String orchestrator = config.group("orchestrator");
     return String.join(
         ",",
-        PLAN_IN + ":" + config.group("request_planner"),
-        CODE_PLAN_IN + ":" + config.group("code_planner"),
-        PLAN_OUT + ":" + orchestrator,
-        CODING_TASK_IN + ":" + config.group("coding_agent"),
-        COMMIT_OUT + ":" + orchestrator);
+        planIn() + ":" + config.group("request_planner"),
+        codePlanIn() + ":" + config.group("code_planner"),
+        planOut() + ":" + orchestrator,
+        codingTaskIn() + ":" + config.group("coding_agent"),
+        commitOut() + ":" + orchestrator);
   }
 }

@@ -27,11 +27,12 @@ public final class RequestPlannerModule extends AbstractModule {
 
   @ProvidesIntoSet
   AgentService service(RequestPlanner planner, MqConfig config, AgentsConfig agents) {
+    PipelineTopics topics = agents.topics();
     return AgentService.named(NAME)
         .group(config.group("request_planner"))
         .concurrency(agents.concurrency())
         .on(
-            PipelineTopics.PLAN_IN,
+            topics.planIn(),
             ChangeRequest.class,
             (request, context) -> {
               ChangeRequest identified =
@@ -43,8 +44,8 @@ public final class RequestPlannerModule extends AbstractModule {
                       .setMetadata(context.metadata())
                       .setCreatedAt(Timestamps.now())
                       .build();
-              context.emit(PipelineTopics.CODE_PLAN_IN, plan.getRequestId(), plan);
-              context.emit(PipelineTopics.PLAN_OUT, plan.getRequestId(), plan);
+              context.emit(topics.codePlanIn(), plan.getRequestId(), plan);
+              context.emit(topics.planOut(), plan.getRequestId(), plan);
             })
         .build();
   }

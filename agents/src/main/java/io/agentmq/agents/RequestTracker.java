@@ -43,6 +43,7 @@ public final class RequestTracker implements Orchestrator {
   private final MessageQueue queue;
   private final MessageCodec codec;
   private final Duration timeout;
+  private final PipelineTopics topics;
   // Both under this object's lock: a request is either followed or finished, never both.
   private final Map<String, Tracked> requests = new HashMap<>();
   private final Map<String, Boolean> finished =
@@ -66,6 +67,7 @@ public final class RequestTracker implements Orchestrator {
     this.queue = queue;
     this.codec = codec;
     this.timeout = config.requestTimeout();
+    this.topics = config.topics();
   }
 
   @Override
@@ -78,7 +80,7 @@ public final class RequestTracker implements Orchestrator {
       b.setCreatedAt(Timestamps.now());
     }
     String id = b.getId();
-    Span span = Tracing.start(PipelineTopics.PLAN_IN + " publish", SpanKind.PRODUCER, null);
+    Span span = Tracing.start(topics.planIn() + " publish", SpanKind.PRODUCER, null);
     TraceContext trace = Tracing.contextOf(span, TraceContext.newTrace());
     b.setMetadata(trace.toMetadata(id));
     CompletableFuture<RequestOutcome> outcome;
@@ -97,7 +99,7 @@ public final class RequestTracker implements Orchestrator {
             .build();
     try {
       producer()
-          .send(PipelineTopics.PLAN_IN, message)
+          .send(topics.planIn(), message)
           .whenComplete(
               (report, e) -> {
                 if (e != null) {

@@ -52,8 +52,8 @@ abstract class PipelineEndToEndSuite {
   private final Queue<Hop> hops = new ConcurrentLinkedQueue<>();
   private final List<Pipeline> pipelines = new ArrayList<>();
   private final List<io.agentmq.api.Consumer> consumers = new ArrayList<>();
-  private final List<String> extraGroups = new ArrayList<>();
   private MessageQueue queue;
+  private PipelineTopics topics;
   private Path repo;
 
   /** The backend's settings: broker type and how to reach the test broker. */
@@ -73,8 +73,10 @@ abstract class PipelineEndToEndSuite {
             .set("retry.max_backoff_ms", "200")
             .set(
                 "agents.orchestrator.request_timeout_ms",
-                String.valueOf(OUTCOME_TIMEOUT.toMillis()));
-    b.set("amqp.required_groups", PipelineTopics.readers(b.build()));
+                String.valueOf(OUTCOME_TIMEOUT.toMillis()))
+            .set("agents.topic_prefix", "e2e-" + run + ".");
+    topics = AgentsConfig.of(b.build()).topics();
+    b.set("amqp.required_groups", topics.readers(b.build()));
     queue = MessageQueue.create(b.build());
     repo = TestRepository.create(tmp.resolve("repo"));
   }
@@ -83,14 +85,10 @@ abstract class PipelineEndToEndSuite {
   void close() {
     pipelines.forEach(Pipeline::close);
     if (queue != null) {
-      // Groups outlive their consumers (on RabbitMQ, durable queues that would keep collecting
-      // every later message of the pipeline's topics): delete this test's groups.
+      // Each test has topics of its own; on RabbitMQ they and their groups' durable queues would
+      // outlive the run.
       consumers.forEach(io.agentmq.api.Consumer::close);
-      for (String role :
-          List.of("request_planner", "code_planner", "coding_agent", "orchestrator")) {
-        queue.admin().deleteGroup(queue.config().group(role));
-      }
-      extraGroups.forEach(queue.admin()::deleteGroup);
+      topics.withDeadLetterTopics().forEach(queue.admin()::deleteTopic);
       queue.close();
     }
   }
@@ -173,8 +171,8 @@ abstract class PipelineEndToEndSuite {
             OrchestratorModule.NAME);
     assertThat(mine).allSatisfy(h -> assertThat(h.trace().traceId()).isEqualTo(o.traceId()));
     assertThat(o.traceId()).matches("[0-9a-f]{32}");
-    Hop planner = only(mine, RequestPlannerModule.NAME, "plan.in");
-    Hop codePlanner = only(mine, CodePlannerModule.NAME, "code.plan.in");
+    Hop planner = only(mine, RequestPlannerModule.NAME, topics.planIn());
+    Hop codePlanner = only(mine, CodePlannerModule.NAME, topics.codePlanIn());
     assertThat(codePlanner.trace().parentSpanId()).isEqualTo(planner.trace().spanId());
     Set<String> codingSpans =
         mine.stream()
@@ -185,7 +183,8 @@ abstract class PipelineEndToEndSuite {
     assertThat(codingSpans).hasSize(2);
     assertThat(mine)
         .filteredOn(
-            h -> h.service().equals(OrchestratorModule.NAME) && h.topic().equals("commit.out"))
+            h ->
+                h.service().equals(OrchestratorModule.NAME) && h.topic().equals(topics.commitOut()))
         .isNotEmpty()
         .allSatisfy(h -> assertThat(codingSpans).contains(h.trace().parentSpanId()));
     assertThat(o.commits())
@@ -244,11 +243,11 @@ abstract class PipelineEndToEndSuite {
       "garbage bytes on plan.in land in plan.in.deadletter while the requests around them complete")
   void garbageIsDeadLetteredWhileTheRestFlows() throws Exception {
     Queue<Delivery> deadLetters = new ConcurrentLinkedQueue<>();
-    String reader = "dead-letter-reader-" + UUID.randomUUID();
-    extraGroups.add(reader);
     consumers.add(
         queue.subscribe(
-            DeadLetterPolicy.deadLetterTopic(PipelineTopics.PLAN_IN), reader, deadLetters::add));
+            DeadLetterPolicy.deadLetterTopic(topics.planIn()),
+            "dead-letter-reader-" + UUID.randomUUID(),
+            deadLetters::add));
     Orchestrator orchestrator = orchestrator();
     start(WORKERS);
     byte[] garbage = {(byte) 0xff, 0x00, 0x13, 0x37, (byte) 0x80, 'x'};
@@ -256,11 +255,11 @@ abstract class PipelineEndToEndSuite {
     List<CompletableFuture<RequestOutcome>> futures = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       if (i == 5) {
-        queue.createProducer().sendAndWait(PipelineTopics.PLAN_IN, Message.of(garbage));
+        queue.createProducer().sendAndWait(topics.planIn(), Message.of(garbage));
         queue
             .createProducer()
             .sendAndWait(
-                PipelineTopics.PLAN_IN,
+                topics.planIn(),
                 Message.builder("not protobuf".getBytes(StandardCharsets.UTF_8))
                     .header(Headers.TYPE, "agentmq.v1.ChangeRequest")
                     .build());
@@ -278,7 +277,7 @@ abstract class PipelineEndToEndSuite {
         .allSatisfy(
             d -> {
               assertThat(d.header("mq-dlq-reason")).isPresent();
-              assertThat(d.header("mq-dlq-original-topic")).contains(PipelineTopics.PLAN_IN);
+              assertThat(d.header("mq-dlq-original-topic")).contains(topics.planIn());
             });
   }
 

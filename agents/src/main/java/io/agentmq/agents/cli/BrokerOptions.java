@@ -1,6 +1,6 @@
 package io.agentmq.agents.cli;
 
-import io.agentmq.agents.PipelineTopics;
+import io.agentmq.agents.AgentsConfig;
 import io.agentmq.api.MqConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -48,7 +48,7 @@ final class BrokerOptions {
     extra.forEach(b::set);
     MqConfig config = b.build();
     if (config.section("amqp").string("required_groups").isEmpty()) {
-      b.set("amqp.required_groups", PipelineTopics.readers(config));
+      b.set("amqp.required_groups", AgentsConfig.of(config).topics().readers(config));
       config = b.build();
     }
     return config;

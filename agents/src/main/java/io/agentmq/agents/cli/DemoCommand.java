@@ -2,9 +2,9 @@ package io.agentmq.agents.cli;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.OptionalBinder;
+import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.Orchestrator;
 import io.agentmq.agents.Pipeline;
-import io.agentmq.agents.PipelineTopics;
 import io.agentmq.agents.RequestOutcome;
 import io.agentmq.agents.runtime.Hop;
 import io.agentmq.api.MqConfig;
@@ -112,7 +112,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     out.printf(
         "  submitting change request %s to %s: %s%n",
         request.getId(),
-        PipelineTopics.PLAN_IN,
+        AgentsConfig.of(broker.config()).topics().planIn(),
         request.getDescriptionMd().lines().findFirst().orElse(""));
     out.flush();
     RequestOutcome outcome = orchestrator.submit(request).get();

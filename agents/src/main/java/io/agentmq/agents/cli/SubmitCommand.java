@@ -101,7 +101,7 @@ final class SubmitCommand implements Callable<Integer> {
       out.printf(
           "submitted %s to %s on '%s'; waiting up to %d s%n",
           request.getId(),
-          io.agentmq.agents.PipelineTopics.PLAN_IN,
+          AgentsConfig.of(config).topics().planIn(),
           config.brokerType(),
           AgentsConfig.of(config).requestTimeout().toSeconds());
       out.flush();

@@ -1,6 +1,6 @@
 package io.agentmq.agents.cli;
 
-import io.agentmq.agents.PipelineTopics;
+import io.agentmq.agents.AgentsConfig;
 import io.agentmq.api.Admin;
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.MessageQueue;
@@ -36,7 +36,7 @@ final class TopicsCommand {
     MqConfig config = broker.config();
     try (MessageQueue queue = MessageQueue.create(config)) {
       Admin admin = queue.admin();
-      for (String topic : PipelineTopics.ALL) {
+      for (String topic : AgentsConfig.of(config).topics().all()) {
         TopicSpec spec = config.topic(topic);
         boolean created = admin.createTopic(spec);
         out()
@@ -74,7 +74,9 @@ final class TopicsCommand {
       @Mixin BrokerOptions broker,
       @Parameters(arity = "0..*", paramLabel = "TOPIC") List<String> topics) {
     List<String> names =
-        topics == null || topics.isEmpty() ? PipelineTopics.withDeadLetterTopics() : topics;
+        topics == null || topics.isEmpty()
+            ? AgentsConfig.of(broker.config()).topics().withDeadLetterTopics()
+            : topics;
     int missing = 0;
     try (MessageQueue queue = MessageQueue.create(broker.config())) {
       for (String name : names) {
@@ -107,7 +109,7 @@ final class TopicsCommand {
       @Option(names = "--yes", required = true, description = "confirm: messages are lost")
           boolean yes) {
     try (MessageQueue queue = MessageQueue.create(broker.config())) {
-      for (String topic : PipelineTopics.withDeadLetterTopics()) {
+      for (String topic : AgentsConfig.of(broker.config()).topics().withDeadLetterTopics()) {
         out()
             .printf(
                 "%-28s %s%n",

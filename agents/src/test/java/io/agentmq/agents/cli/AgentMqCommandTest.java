@@ -3,6 +3,8 @@ package io.agentmq.agents.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -207,6 +209,11 @@ class AgentMqCommandTest {
                     == 0);
 
     Run tailed = tail.get(40, TimeUnit.SECONDS);
+    try (MessageQueue queue =
+        MessageQueue.create(MqConfig.builder().brokerType("amqp").set("amqp.url", amqp).build())) {
+      queue.admin().deleteTopic(topic);
+      queue.admin().deleteTopic(topic + ".deadletter");
+    }
     assertThat(tailed.exitCode()).as(tailed.err()).isZero();
     assertThat(tailed.out())
         .contains("\"mq-type\":\"agentmq.v1.ChangeRequest\"")
