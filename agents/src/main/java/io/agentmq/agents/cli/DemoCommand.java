@@ -3,6 +3,8 @@ package io.agentmq.agents.cli;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.OptionalBinder;
 import io.agentmq.agents.AgentsConfig;
+import io.agentmq.agents.CodingAgent;
+import io.agentmq.agents.DryRunCodingAgent;
 import io.agentmq.agents.Orchestrator;
 import io.agentmq.agents.Pipeline;
 import io.agentmq.agents.RequestOutcome;
@@ -58,6 +60,13 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   int inFlight;
 
   @Option(
+      names = "--dry-run",
+      description =
+          "a coding agent that writes no git commit (each task reports the files it would change):"
+              + " what the messaging costs alone")
+  boolean dryRun;
+
+  @Option(
       names = "--repo",
       paramLabel = "DIR",
       description = "where to create the demo repository (default: a new temporary directory)")
@@ -95,10 +104,16 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
                 OptionalBinder.newOptionalBinder(binder(), Hop.Listener.class)
                     .setBinding()
                     .toInstance(printer);
+                if (dryRun) {
+                  OptionalBinder.newOptionalBinder(binder(), CodingAgent.class)
+                      .setBinding()
+                      .to(DryRunCodingAgent.class);
+                }
               }
             })) {
       out.printf(
-          "AgentMQ demo on the '%s' backend; repository %s%n", pipeline.queue().backend(), dir);
+          "AgentMQ demo on the '%s' backend; %s%n",
+          pipeline.queue().backend(), dryRun ? "dry run: no git commits" : "repository " + dir);
       out.flush();
       pipeline.start();
       Orchestrator orchestrator = pipeline.orchestrator().orElseThrow();

@@ -89,6 +89,20 @@ class AgentMqCommandTest {
   }
 
   @Test
+  @DisplayName("demo --dry-run pushes requests through the four hops without touching git")
+  void demoDryRun() throws Exception {
+    Path repo = tmp.resolve("dry");
+    Run r = run("demo", "--dry-run", "--requests", "50", "--repo", repo.toString());
+
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("dry run: no git commits", "50 completed, 0 failed");
+    // The demo repository keeps only its initial commit.
+    try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.open(repo.toFile())) {
+      assertThat(git.log().all().call()).hasSize(1);
+    }
+  }
+
+  @Test
   @DisplayName("every command and subcommand answers --help with its usage")
   void helpEverywhere() {
     List<List<String>> commands = new ArrayList<>();
