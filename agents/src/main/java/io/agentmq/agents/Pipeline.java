@@ -123,6 +123,18 @@ public final class Pipeline implements AutoCloseable {
     }
   }
 
+  /**
+   * A module replacing the default of an {@code OptionalBinder} binding (the runtime's {@link
+   * io.agentmq.agents.runtime.Hop.Listener}, the {@code MeterRegistry}, an agent) with {@code
+   * instance}.
+   */
+  public static <T> Module binding(Class<T> type, T instance) {
+    return binder ->
+        com.google.inject.multibindings.OptionalBinder.newOptionalBinder(binder, type)
+            .setBinding()
+            .toInstance(instance);
+  }
+
   /** Subscribes every bound service; idempotent. */
   public synchronized Pipeline start() {
     if (runtime.services().isEmpty()) {

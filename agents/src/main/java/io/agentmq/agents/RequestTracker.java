@@ -40,7 +40,6 @@ public final class RequestTracker implements Orchestrator {
   private static final Logger LOG = LoggerFactory.getLogger(RequestTracker.class);
   private static final int REMEMBERED_FINISHED = 100_000;
 
-  private final MessageQueue queue;
   private final MessageCodec codec;
   private final Duration timeout;
   private final PipelineTopics topics;
@@ -60,14 +59,14 @@ public final class RequestTracker implements Orchestrator {
             t.setDaemon(true);
             return t;
           });
-  private volatile Producer producer;
+  private final Producer producer;
 
   @Inject
   public RequestTracker(MessageQueue queue, MessageCodec codec, AgentsConfig config) {
-    this.queue = queue;
     this.codec = codec;
     this.timeout = config.requestTimeout();
     this.topics = config.topics();
+    this.producer = queue.createProducer();
   }
 
   @Override
@@ -98,7 +97,7 @@ public final class RequestTracker implements Orchestrator {
             .header(Headers.TRACEPARENT, trace.traceparent())
             .build();
     try {
-      producer()
+      producer
           .send(topics.planIn(), message)
           .whenComplete(
               (report, e) -> {
@@ -114,19 +113,6 @@ public final class RequestTracker implements Orchestrator {
       span.end();
     }
     return outcome;
-  }
-
-  private Producer producer() {
-    Producer p = producer;
-    if (p == null) {
-      synchronized (this) {
-        if (producer == null) {
-          producer = queue.createProducer();
-        }
-        p = producer;
-      }
-    }
-    return p;
   }
 
   @Override

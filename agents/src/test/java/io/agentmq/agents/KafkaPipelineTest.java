@@ -7,10 +7,6 @@ import io.agentmq.kafka.KafkaTestBroker;
 class KafkaPipelineTest extends PipelineEndToEndSuite {
   @Override
   protected MqConfig.Builder backend(MqConfig.Builder builder) {
-    return builder
-        .brokerType("kafka")
-        .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
-        .set("kafka.linger_ms", "1")
-        .set("kafka.client.fetch.max.wait.ms", "50");
+    return KafkaTestBroker.configure(builder);
   }
 }

@@ -3,9 +3,6 @@ package io.agentmq.agents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
-import com.google.inject.multibindings.OptionalBinder;
 import io.agentmq.agents.runtime.Hop;
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.Delivery;
@@ -94,16 +91,8 @@ abstract class PipelineEndToEndSuite {
   }
 
   private Pipeline start(List<String> agents) {
-    Module recordHops =
-        new AbstractModule() {
-          @Override
-          protected void configure() {
-            OptionalBinder.newOptionalBinder(binder(), Hop.Listener.class)
-                .setBinding()
-                .toInstance(hops::add);
-          }
-        };
-    Pipeline p = Pipeline.create(queue, agents, recordHops).start();
+    Pipeline p =
+        Pipeline.create(queue, agents, Pipeline.binding(Hop.Listener.class, hops::add)).start();
     pipelines.add(p);
     return p;
   }

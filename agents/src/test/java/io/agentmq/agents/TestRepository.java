@@ -57,7 +57,7 @@ final class TestRepository {
         .build();
   }
 
-  /** The commit {@code sha} and the files it changed relative to its parent. */
+  /** The commit {@code sha}. */
   static RevCommit commit(Path repo, String sha) throws Exception {
     try (Git git = Git.open(repo.toFile());
         org.eclipse.jgit.revwalk.RevWalk walk =

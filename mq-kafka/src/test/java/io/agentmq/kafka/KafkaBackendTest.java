@@ -133,11 +133,7 @@ class KafkaBackendTest {
   void zeroBackoffRetries() {
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("kafka")
-                .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
-                .set("kafka.linger_ms", "1")
-                .set("kafka.client.fetch.max.wait.ms", "50")
+            KafkaTestBroker.configure(MqConfig.builder())
                 .retryBackoff(Duration.ZERO, Duration.ZERO)
                 .maxRetries(5)
                 .build())) {

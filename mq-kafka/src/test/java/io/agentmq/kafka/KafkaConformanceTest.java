@@ -19,12 +19,6 @@ class KafkaConformanceTest extends MessageQueueConformanceSuite {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("kafka")
-        .set("kafka.bootstrap_servers", KafkaTestBroker.bootstrapServers())
-        .set("kafka.linger_ms", "1")
-        // A resumed partition (after a retry's backoff) waits for the fetch in flight; Kafka's
-        // 500 ms default would add that to every retry of the suite.
-        .set("kafka.client.fetch.max.wait.ms", "50");
+    return KafkaTestBroker.configure(builder);
   }
 }

@@ -1,5 +1,6 @@
 package io.agentmq.kafka;
 
+import io.agentmq.api.MqConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -21,6 +22,19 @@ public final class KafkaTestBroker {
   private static AutoCloseable started;
 
   private KafkaTestBroker() {}
+
+  /**
+   * The settings tests use on this broker: backend, bootstrap address, a 1 ms linger, and a 50 ms
+   * fetch wait — a resumed partition (after a retry's backoff) waits for the fetch in flight, and
+   * Kafka's 500 ms default would add that to every retry.
+   */
+  public static MqConfig.Builder configure(MqConfig.Builder builder) {
+    return builder
+        .brokerType("kafka")
+        .set("kafka.bootstrap_servers", bootstrapServers())
+        .set("kafka.linger_ms", "1")
+        .set("kafka.client.fetch.max.wait.ms", "50");
+  }
 
   /** The bootstrap address, starting the in-JVM broker on first use. */
   public static synchronized String bootstrapServers() {

@@ -1,7 +1,6 @@
 package io.agentmq.agents.cli;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.multibindings.OptionalBinder;
+import com.google.inject.Module;
 import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.CodingAgent;
 import io.agentmq.agents.DryRunCodingAgent;
@@ -20,8 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -94,40 +95,30 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
         DemoRepository.create(repo != null ? repo : Files.createTempDirectory("agentmq-demo-"));
     boolean single = requests == 1;
     Hop.Listener printer = single ? hop -> printHop(out, hop) : Hop.Listener.NONE;
+    List<Module> modules = new ArrayList<>(List.of(Pipeline.binding(Hop.Listener.class, printer)));
+    if (dryRun) {
+      modules.add(Pipeline.binding(CodingAgent.class, new DryRunCodingAgent()));
+    }
     try (Pipeline pipeline =
-        Pipeline.create(
-            config,
-            List.of("all"),
-            new AbstractModule() {
-              @Override
-              protected void configure() {
-                OptionalBinder.newOptionalBinder(binder(), Hop.Listener.class)
-                    .setBinding()
-                    .toInstance(printer);
-                if (dryRun) {
-                  OptionalBinder.newOptionalBinder(binder(), CodingAgent.class)
-                      .setBinding()
-                      .to(DryRunCodingAgent.class);
-                }
-              }
-            })) {
+        Pipeline.create(config, List.of("all"), modules.toArray(Module[]::new))) {
       out.printf(
           "AgentMQ demo on the '%s' backend; %s%n",
           pipeline.queue().backend(), dryRun ? "dry run: no git commits" : "repository " + dir);
       out.flush();
       pipeline.start();
       Orchestrator orchestrator = pipeline.orchestrator().orElseThrow();
-      return single ? one(out, orchestrator, dir) : many(out, orchestrator, dir);
+      return single ? one(out, config, orchestrator, dir) : many(out, config, orchestrator, dir);
     }
   }
 
-  private int one(PrintWriter out, Orchestrator orchestrator, Path dir) throws Exception {
+  private int one(PrintWriter out, MqConfig config, Orchestrator orchestrator, Path dir)
+      throws Exception {
     ChangeRequest request =
         DemoRepository.healthRequest(dir).toBuilder().setId(UUID.randomUUID().toString()).build();
     out.printf(
         "  submitting change request %s to %s: %s%n",
         request.getId(),
-        AgentsConfig.of(broker.config()).topics().planIn(),
+        AgentsConfig.of(config).topics().planIn(),
         request.getDescriptionMd().lines().findFirst().orElse(""));
     out.flush();
     RequestOutcome outcome = orchestrator.submit(request).get();
@@ -152,7 +143,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     return outcome.isCompleted() ? 0 : 1;
   }
 
-  private int many(PrintWriter out, Orchestrator orchestrator, Path dir) throws Exception {
+  private int many(PrintWriter out, MqConfig config, Orchestrator orchestrator, Path dir)
+      throws Exception {
     Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
     AtomicInteger completed = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
@@ -181,14 +173,28 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
       all.add(f);
       lastProgress = progress(out, completed, failed, start, lastProgress);
     }
-    while (completed.get() + failed.get() < requests) {
-      Thread.sleep(100);
-      lastProgress = progress(out, completed, failed, start, lastProgress);
+    CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    while (true) {
+      try {
+        done.get(1, TimeUnit.SECONDS);
+        break;
+      } catch (TimeoutException e) {
+        lastProgress = progress(out, completed, failed, start, lastProgress);
+      } catch (ExecutionException e) {
+        break; // a submission failed; counted below
+      }
     }
+    // Counted from the outcomes themselves: the callbacks above may not all have run yet.
+    completed.set(
+        (int)
+            all.stream()
+                .filter(f -> !f.isCompletedExceptionally() && f.join().isCompleted())
+                .count());
+    failed.set(requests - completed.get());
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(
         "%n%d request(s) through 4 hops on '%s': %d completed, %d failed in %.2f s%n",
-        requests, broker.config().brokerType(), completed.get(), failed.get(), seconds);
+        requests, config.brokerType(), completed.get(), failed.get(), seconds);
     out.printf(
         Locale.ROOT,
         "throughput %.1f requests/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d in flight)%n",

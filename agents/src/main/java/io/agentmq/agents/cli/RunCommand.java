@@ -1,7 +1,5 @@
 package io.agentmq.agents.cli;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.multibindings.OptionalBinder;
 import io.agentmq.agents.Pipeline;
 import io.agentmq.api.MqConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,17 +45,7 @@ final class RunCommand implements Callable<Integer> {
     MqConfig config = broker.config();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Pipeline pipeline =
-        Pipeline.create(
-            config,
-            agents,
-            new AbstractModule() {
-              @Override
-              protected void configure() {
-                OptionalBinder.newOptionalBinder(binder(), MeterRegistry.class)
-                    .setBinding()
-                    .toInstance(metrics);
-              }
-            });
+        Pipeline.create(config, agents, Pipeline.binding(MeterRegistry.class, metrics));
     CountDownLatch stopped = new CountDownLatch(1);
     HttpEndpoint http = null;
     try {

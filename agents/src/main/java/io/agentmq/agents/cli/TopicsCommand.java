@@ -73,12 +73,13 @@ final class TopicsCommand {
   int describe(
       @Mixin BrokerOptions broker,
       @Parameters(arity = "0..*", paramLabel = "TOPIC") List<String> topics) {
+    MqConfig config = broker.config();
     List<String> names =
         topics == null || topics.isEmpty()
-            ? AgentsConfig.of(broker.config()).topics().withDeadLetterTopics()
+            ? AgentsConfig.of(config).topics().withDeadLetterTopics()
             : topics;
     int missing = 0;
-    try (MessageQueue queue = MessageQueue.create(broker.config())) {
+    try (MessageQueue queue = MessageQueue.create(config)) {
       for (String name : names) {
         Optional<TopicSpec> spec = queue.admin().describeTopic(name);
         if (spec.isPresent()) {
@@ -108,8 +109,9 @@ final class TopicsCommand {
       @Mixin BrokerOptions broker,
       @Option(names = "--yes", required = true, description = "confirm: messages are lost")
           boolean yes) {
-    try (MessageQueue queue = MessageQueue.create(broker.config())) {
-      for (String topic : AgentsConfig.of(broker.config()).topics().withDeadLetterTopics()) {
+    MqConfig config = broker.config();
+    try (MessageQueue queue = MessageQueue.create(config)) {
+      for (String topic : AgentsConfig.of(config).topics().withDeadLetterTopics()) {
         out()
             .printf(
                 "%-28s %s%n",

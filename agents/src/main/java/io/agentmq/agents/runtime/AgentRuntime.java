@@ -161,16 +161,7 @@ public final class AgentRuntime implements AutoCloseable {
       long nanos = System.nanoTime() - start;
       r.metrics.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
       r.metrics.produced.increment(context.sends().size());
-      report(
-          new Hop(
-              r.service.name(),
-              delivery.topic(),
-              type,
-              correlationId,
-              trace,
-              context.outputs(),
-              Duration.ofNanos(nanos),
-              Optional.empty()));
+      report(r, delivery, type, correlationId, trace, context, nanos, Optional.empty());
     } catch (Exception | Error e) {
       r.metrics.failed(delivery, e, queue.config());
       span.recordException(e);
@@ -183,15 +174,14 @@ public final class AgentRuntime implements AutoCloseable {
           delivery.attempt(),
           e.toString());
       report(
-          new Hop(
-              r.service.name(),
-              delivery.topic(),
-              type,
-              correlationId,
-              trace,
-              context.outputs(),
-              Duration.ofNanos(System.nanoTime() - start),
-              Optional.of(e.toString())));
+          r,
+          delivery,
+          type,
+          correlationId,
+          trace,
+          context,
+          System.nanoTime() - start,
+          Optional.of(e.toString()));
       throw e;
     } finally {
       span.end();
@@ -202,9 +192,26 @@ public final class AgentRuntime implements AutoCloseable {
   }
 
   /** Tells the listener; its failure must not turn a handled message into a retry. */
-  private void report(Hop hop) {
+  private void report(
+      Running r,
+      Delivery delivery,
+      String type,
+      String correlationId,
+      TraceContext trace,
+      AgentContext context,
+      long nanos,
+      Optional<String> failure) {
     try {
-      listener.onHop(hop);
+      listener.onHop(
+          new Hop(
+              r.service.name(),
+              delivery.topic(),
+              type,
+              correlationId,
+              trace,
+              context.outputs(),
+              Duration.ofNanos(nanos),
+              failure));
     } catch (RuntimeException e) {
       LOG.warn("hop listener failed: {}", e.toString());
     }
