@@ -16,8 +16,10 @@ import java.util.Set;
  * @param author {@code agents.coding.author}: the commits' author, {@code Name <email>}
  * @param requestTimeout {@code agents.orchestrator.request_timeout_ms}: a request with results
  *     missing after this long fails, default 2 minutes
- * @param concurrency {@code agents.concurrency}: handler threads per service, default 4 (while one
- *     waits for its outputs to be stored, others go on; a key's messages stay in order)
+ * @param concurrency {@code agents.concurrency}: handler threads per service, default 4 (a key's
+ *     messages stay in order)
+ * @param maxInFlight {@code agents.max_in_flight}: messages of one partition a service handles
+ *     while earlier ones wait for their outputs to be stored, default 256
  * @param topics {@code agents.topic_prefix}: the pipeline's topics, behind this prefix (none by
  *     default), so several pipelines can share a broker
  */
@@ -27,12 +29,14 @@ public record AgentsConfig(
     String author,
     Duration requestTimeout,
     int concurrency,
+    int maxInFlight,
     PipelineTopics topics) {
   public static final String BUILD_COMMAND = "coding.build_command";
   public static final String BUILD_TIMEOUT_MS = "coding.build_timeout_ms";
   public static final String AUTHOR = "coding.author";
   public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
   public static final String CONCURRENCY = "concurrency";
+  public static final String MAX_IN_FLIGHT = "max_in_flight";
   public static final String TOPIC_PREFIX = "topic_prefix";
 
   /** The name in {@link #author()}. */
@@ -55,6 +59,7 @@ public record AgentsConfig(
             AUTHOR,
             REQUEST_TIMEOUT_MS,
             CONCURRENCY,
+            MAX_IN_FLIGHT,
             TOPIC_PREFIX));
     Optional<String> build = s.string(BUILD_COMMAND).map(String::strip).filter(c -> !c.isEmpty());
     Duration buildTimeout =
@@ -68,6 +73,7 @@ public record AgentsConfig(
         s.millis(
             REQUEST_TIMEOUT_MS, Duration.ofMinutes(2), Duration.ofMillis(100), Duration.ofDays(1));
     int concurrency = s.integer(CONCURRENCY, 4, 1, 1024);
+    int maxInFlight = s.integer(MAX_IN_FLIGHT, 256, 1, 10_000);
     PipelineTopics topics = PipelineTopics.DEFAULT;
     try {
       topics = new PipelineTopics(s.string(TOPIC_PREFIX, ""));
@@ -75,6 +81,6 @@ public record AgentsConfig(
       s.problem(TOPIC_PREFIX, "a prefix that makes valid topic names (letters, digits, . _ -)");
     }
     s.throwIfInvalid();
-    return new AgentsConfig(build, buildTimeout, author, timeout, concurrency, topics);
+    return new AgentsConfig(build, buildTimeout, author, timeout, concurrency, maxInFlight, topics);
   }
 }

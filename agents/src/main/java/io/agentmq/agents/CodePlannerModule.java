@@ -29,6 +29,7 @@ public final class CodePlannerModule extends AbstractModule {
     return AgentService.named(NAME)
         .group(config.group("code_planner"))
         .concurrency(agents.concurrency())
+        .maxInFlight(agents.maxInFlight())
         .on(
             topics.codePlanIn(),
             Plan.class,

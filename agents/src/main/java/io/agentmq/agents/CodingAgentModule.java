@@ -29,6 +29,7 @@ public final class CodingAgentModule extends AbstractModule {
     return AgentService.named(NAME)
         .group(config.group("coding_agent"))
         .concurrency(agents.concurrency())
+        .maxInFlight(agents.maxInFlight())
         .on(
             topics.codingTaskIn(),
             CodingTask.class,

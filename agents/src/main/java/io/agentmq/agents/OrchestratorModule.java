@@ -32,6 +32,7 @@ public final class OrchestratorModule extends AbstractModule {
     return AgentService.named(NAME)
         .group(config.group("orchestrator"))
         .concurrency(agents.concurrency())
+        .maxInFlight(agents.maxInFlight())
         .on(topics.planOut(), Plan.class, (plan, context) -> orchestrator.onPlan(plan))
         .on(
             topics.commitOut(),

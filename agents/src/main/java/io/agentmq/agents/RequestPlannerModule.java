@@ -31,6 +31,7 @@ public final class RequestPlannerModule extends AbstractModule {
     return AgentService.named(NAME)
         .group(config.group("request_planner"))
         .concurrency(agents.concurrency())
+        .maxInFlight(agents.maxInFlight())
         .on(
             topics.planIn(),
             ChangeRequest.class,

@@ -19,6 +19,7 @@ public final class Subscription {
   private final MessageHandler handler;
   private final AsyncMessageHandler asyncHandler;
   private final Integer concurrency;
+  private final int maxInFlight;
   private final DeliveryMode deliveryMode;
   private final RetryPolicy retryPolicy;
   private final DeadLetterPolicy deadLetterPolicy;
@@ -30,6 +31,7 @@ public final class Subscription {
     this.handler = b.handler;
     this.asyncHandler = b.asyncHandler;
     this.concurrency = b.concurrency;
+    this.maxInFlight = b.maxInFlight;
     this.deliveryMode = b.deliveryMode;
     this.retryPolicy = b.retryPolicy;
     this.deadLetterPolicy = b.deadLetterPolicy;
@@ -66,6 +68,11 @@ public final class Subscription {
     return Optional.ofNullable(concurrency);
   }
 
+  /** How many deliveries of one partition an async handler may have unfinished (default 1). */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
   public Optional<DeliveryMode> deliveryMode() {
     return Optional.ofNullable(deliveryMode);
   }
@@ -94,6 +101,7 @@ public final class Subscription {
     private MessageHandler handler;
     private AsyncMessageHandler asyncHandler;
     private Integer concurrency;
+    private int maxInFlight = 1;
     private DeliveryMode deliveryMode;
     private RetryPolicy retryPolicy;
     private DeadLetterPolicy deadLetterPolicy;
@@ -138,6 +146,23 @@ public final class Subscription {
         throw new IllegalArgumentException("concurrency must be in [1, 1024], was " + threads);
       }
       this.concurrency = threads;
+      return this;
+    }
+
+    /**
+     * Lets an {@link AsyncMessageHandler} start up to {@code deliveries} messages of one partition
+     * before the first of them completes (default 1: one after the other). The handler is still
+     * called in partition order, and a message's acknowledgement never moves the group's position
+     * past an earlier message that is unfinished. The price: a message that fails is retried after
+     * later ones were handled, and on Kafka those later ones are read again after it (at least
+     * once, in order). Applies to {@code at_least_once} delivery on backends that read by position
+     * (Kafka); the memory and RabbitMQ backends keep one delivery of a partition or key at a time.
+     */
+    public Builder maxInFlight(int deliveries) {
+      if (deliveries < 1 || deliveries > 10_000) {
+        throw new IllegalArgumentException("maxInFlight must be in [1, 10000], was " + deliveries);
+      }
+      this.maxInFlight = deliveries;
       return this;
     }
 

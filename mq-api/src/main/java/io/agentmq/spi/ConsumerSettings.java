@@ -17,6 +17,7 @@ import java.util.List;
  *
  * @param handler the synchronous handler, or {@code null} when {@code asyncHandler} is set
  * @param asyncHandler the asynchronous handler, or {@code null} when {@code handler} is set
+ * @param maxInFlight how many deliveries of one partition an async handler may have unfinished
  */
 public record ConsumerSettings(
     List<String> topics,
@@ -24,6 +25,7 @@ public record ConsumerSettings(
     MessageHandler handler,
     AsyncMessageHandler asyncHandler,
     int concurrency,
+    int maxInFlight,
     DeliveryMode deliveryMode,
     RetryPolicy retryPolicy,
     DeadLetterPolicy deadLetterPolicy,
@@ -38,6 +40,7 @@ public record ConsumerSettings(
         s.handler().orElse(null),
         s.asyncHandler().orElse(null),
         s.concurrency().orElse(config.consumerConcurrency()),
+        s.maxInFlight(),
         s.deliveryMode().orElse(config.deliveryMode()),
         s.retryPolicy().orElse(config.retryPolicy()),
         s.deadLetterPolicy().orElse(config.deadLetterPolicy()),

@@ -59,6 +59,7 @@ class DeliveryEngineTest {
             handler,
             null,
             1,
+            1,
             mode,
             retries,
             DeadLetterPolicy.ENABLED,

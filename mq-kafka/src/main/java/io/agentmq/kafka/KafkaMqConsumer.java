@@ -558,6 +558,18 @@ final class KafkaMqConsumer implements Consumer {
   // ---- one partition ----------------------------------------------------------------------
 
   /** The records of one assigned partition and its progress; settles its deliveries. */
+  /** A delivery the pipelined drain handed to the handler. */
+  private static final class Started {
+    final long offset;
+    final long nanos;
+    boolean acknowledged;
+
+    Started(long offset, long nanos) {
+      this.offset = offset;
+      this.nanos = nanos;
+    }
+  }
+
   private final class PartitionWork implements Settlement {
     private static final int TRANSACTION_BATCH = 500;
 
@@ -587,6 +599,18 @@ final class KafkaMqConsumer implements Consumer {
     private long retryOffset = -1;
     private int retryAttempt = 1;
 
+    /**
+     * Async handler allowed more than one unfinished delivery: how many ({@code 1} otherwise). Then
+     * {@link #started} holds the deliveries not yet acknowledged, in offset order, and {@link
+     * #done} moves only over its acknowledged head.
+     */
+    private final int window;
+
+    private final ArrayDeque<Started> started = new ArrayDeque<>();
+
+    /** Deliveries handed to the handler whose outcome is not known yet (pipelined drain). */
+    private int unsettled;
+
     /** Exactly-once: the partition's transactional producer (worker-owned, created lazily). */
     private volatile KafkaProducer<byte[], byte[]> transactional;
 
@@ -598,6 +622,10 @@ final class KafkaMqConsumer implements Consumer {
       this.done = position;
       this.committed = position;
       this.engine = new DeliveryEngine(settings, this);
+      this.window =
+          settings.asyncHandler() != null && !atMostOnce && !exactlyOnce
+              ? settings.maxInFlight()
+              : 1;
     }
 
     synchronized int queued() {
@@ -620,11 +648,16 @@ final class KafkaMqConsumer implements Consumer {
       }
     }
 
-    /** Starts a drain if records wait and none runs. */
+    /** Starts a drain if records wait and none runs (nothing once the consumer has shut down). */
     synchronized void kick() {
       if (!scheduled && !records.isEmpty()) {
         scheduled = true;
-        workers.execute(this::drain);
+        try {
+          workers.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          scheduled = false;
+          notifyAll();
+        }
       }
     }
 
@@ -636,7 +669,8 @@ final class KafkaMqConsumer implements Consumer {
     /** Waits until no worker handles this partition; false if one still does at the deadline. */
     boolean awaitIdle(long deadlineNanos) {
       synchronized (this) {
-        while ((scheduled || busySince != 0) && deadlineNanos - System.nanoTime() > 0) {
+        while ((scheduled || busySince != 0 || unsettled > 0)
+            && deadlineNanos - System.nanoTime() > 0) {
           try {
             TimeUnit.NANOSECONDS.timedWait(
                 this, Math.min(deadlineNanos - System.nanoTime(), 50_000_000L));
@@ -645,7 +679,7 @@ final class KafkaMqConsumer implements Consumer {
             break;
           }
         }
-        return !scheduled && busySince == 0;
+        return !scheduled && busySince == 0 && unsettled == 0;
       }
     }
 
@@ -683,9 +717,10 @@ final class KafkaMqConsumer implements Consumer {
           consumer.pause(List.of(tp));
           pausedForSeek = true;
         }
-        if (scheduled || seekNotBefore - System.nanoTime() > 0) {
+        if (scheduled || unsettled > 0 || seekNotBefore - System.nanoTime() > 0) {
           return;
         }
+        started.clear(); // all settled; the unacknowledged ones are read again from seekTo
         if (seekToCommitted) {
           OffsetAndMetadata broker = consumer.committed(java.util.Set.of(tp)).get(tp);
           if (broker != null) {
@@ -710,6 +745,10 @@ final class KafkaMqConsumer implements Consumer {
         drainTransactional();
         return;
       }
+      if (window > 1) {
+        drainPipelined();
+        return;
+      }
       while (true) {
         ConsumerRecord<byte[], byte[]> record = next();
         if (record == null) {
@@ -722,6 +761,72 @@ final class KafkaMqConsumer implements Consumer {
           return; // keeps `scheduled`: the completion continues this partition
         }
         busySince = 0;
+      }
+    }
+
+    /**
+     * Worker: hands queued records to the async handler in order without waiting for their
+     * outcomes, up to {@link #window} unsettled; a settling delivery continues the drain.
+     */
+    private void drainPipelined() {
+      while (true) {
+        ConsumerRecord<byte[], byte[]> record;
+        Started entry;
+        synchronized (this) {
+          record =
+              unsettled < window && running && !revoked && !retrying && !paused
+                  ? records.poll()
+                  : null;
+          if (record == null) {
+            scheduled = false;
+            notifyAll();
+            return;
+          }
+          entry = new Started(record.offset(), System.nanoTime());
+          started.add(entry);
+          unsettled++;
+          if (busySince == 0) {
+            busySince = entry.nanos;
+          }
+        }
+        CompletableFuture<Outcome> outcome = engine.process(delivery(record));
+        if (outcome.isDone()) {
+          settled(entry, outcome.isCompletedExceptionally());
+        } else {
+          outcome.whenComplete((o, e) -> settled(entry, e != null));
+        }
+      }
+    }
+
+    /** A pipelined delivery's outcome is known: frees its slot and continues the drain. */
+    private void settled(Started entry, boolean broken) {
+      if (broken) {
+        // The engine itself failed (not the handler): neither acknowledged nor retried. Read the
+        // partition again from this delivery rather than leave the position stuck before it.
+        log.error("Delivery of {} offset {} ended without an outcome", tp, entry.offset);
+        requestSeek(entry.offset, 0);
+      }
+      synchronized (this) {
+        unsettled--;
+        Started oldest = started.peek();
+        busySince = unsettled == 0 ? 0 : oldest != null ? oldest.nanos : System.nanoTime();
+        notifyAll();
+      }
+      kick();
+    }
+
+    /** Pipelined drain: marks a delivery acknowledged and moves {@link #done} over the head. */
+    private synchronized void acknowledgeStarted(long offset) {
+      for (Started entry : started) {
+        if (entry.offset == offset) {
+          entry.acknowledged = true;
+          break;
+        }
+      }
+      Started head;
+      while ((head = started.peek()) != null && head.acknowledged) {
+        started.poll();
+        done = head.offset + 1;
       }
     }
 
@@ -936,6 +1041,8 @@ final class KafkaMqConsumer implements Consumer {
       }
       if (delivery.producer() instanceof StagedProducer staged) {
         staged.writeTo(this::sendInTransaction);
+      } else if (window > 1) {
+        acknowledgeStarted(delivery.offset());
       } else if (!atMostOnce) {
         done = delivery.offset() + 1;
       }
@@ -947,8 +1054,11 @@ final class KafkaMqConsumer implements Consumer {
         staged.discard();
       }
       synchronized (this) {
-        retryOffset = delivery.offset();
-        retryAttempt = delivery.attempt() + 1;
+        // Pipelined, a later delivery may fail too: the earliest one is read again first.
+        if (retryOffset < 0 || delivery.offset() <= retryOffset) {
+          retryOffset = delivery.offset();
+          retryAttempt = delivery.attempt() + 1;
+        }
       }
       requestSeek(delivery.offset(), delay.toNanos());
     }

@@ -11,11 +11,14 @@ import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -172,6 +175,58 @@ class KafkaBackendTest {
             }
             assertThat(values).as(key).containsExactlyElementsOf(expected);
           });
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "starts up to maxInFlight deliveries of one partition before any completes, and never"
+          + " commits past an unfinished one")
+  void pipelinesAsyncDeliveriesOfAPartition() {
+    MqConfig config =
+        KafkaTestBroker.configure(MqConfig.builder())
+            .set(MqConfig.CONSUMER_CLOSE_TIMEOUT_MS, "500")
+            .build();
+    try (MessageQueue queue = MessageQueue.create(config)) {
+      queue.admin().createTopic(TopicSpec.of("in-flight", 1));
+      var producer = queue.createProducer();
+      for (int i = 0; i < 40; i++) {
+        producer.send("in-flight", Message.of("k", Integer.toString(i).getBytes()));
+      }
+      producer.flush();
+      List<Integer> calls = new CopyOnWriteArrayList<>();
+      List<CompletableFuture<Void>> open = new CopyOnWriteArrayList<>();
+      Consumer consumer =
+          queue.subscribe(
+              Subscription.to("in-flight")
+                  .group("in-flight-g")
+                  .maxInFlight(16)
+                  .asyncHandler(
+                      d -> {
+                        calls.add(Integer.parseInt(d.message().payloadAsText()));
+                        CompletableFuture<Void> done = new CompletableFuture<>();
+                        open.add(done);
+                        return done;
+                      })
+                  .build());
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> calls.size() == 16);
+      await().during(Duration.ofMillis(300)).until(() -> calls.size() == 16);
+      // Completing the 2nd..16th first frees their slots, but the position stays at the 1st.
+      for (int i = 1; i < 16; i++) {
+        open.get(i).complete(null);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> calls.size() == 31);
+      consumer.close(); // the 1st is still unfinished: closing must not commit past it
+
+      List<Integer> again = new CopyOnWriteArrayList<>();
+      queue.subscribe(
+          "in-flight",
+          "in-flight-g",
+          d -> again.add(Integer.parseInt(d.message().payloadAsText())));
+      await().atMost(Duration.ofSeconds(30)).until(() -> again.size() == 40);
+      assertThat(calls.subList(0, 31)).isEqualTo(IntStream.range(0, 31).boxed().toList());
+      assertThat(again).isEqualTo(IntStream.range(0, 40).boxed().toList());
     }
   }
 }

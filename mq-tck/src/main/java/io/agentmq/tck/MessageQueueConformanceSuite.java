@@ -303,6 +303,64 @@ public abstract class MessageQueueConformanceSuite {
       inbox.awaitIds(new HashSet<>(sent));
       assertStaysAt(inbox, 500, Duration.ofMillis(200));
     }
+
+    @Test
+    @DisplayName(
+        "calls an async handler allowed several unfinished deliveries in key order, and leaves"
+            + " nothing unacknowledged when completions come out of order and one fails")
+    void asyncHandlerWithMaxInFlight() {
+      assumeTrue(capabilities().orderedPerKey(), "backend declares no per-key order");
+      MessageQueue queue = open();
+      String topic = newTopic("inflight");
+      String group = newGroup("inflight");
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      resources.add(pool::shutdownNow);
+      Set<String> seen = ConcurrentHashMap.newKeySet();
+      List<String> firstCalls = new CopyOnWriteArrayList<>();
+      Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+      Inbox completed = new Inbox();
+      Consumer consumer =
+          subscribe(
+              queue,
+              Subscription.to(topic)
+                  .group(group)
+                  .maxInFlight(32)
+                  .asyncHandler(
+                      d -> {
+                        if (seen.add(d.id())) {
+                          firstCalls.add(d.id());
+                        }
+                        // Completed by four threads: outcomes arrive out of order.
+                        return CompletableFuture.runAsync(
+                            () -> {
+                              if (d.message().payloadAsText().equals("m100")
+                                  && failedOnce.add(d.id())) {
+                                throw new IllegalStateException("fails once");
+                              }
+                              completed.add(d);
+                            },
+                            pool);
+                      }));
+      Producer producer = queue.createProducer();
+      List<CompletableFuture<DeliveryReport>> sends = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        sends.add(producer.send(topic, Message.of("k", bytes("m" + i))));
+      }
+      List<String> sent = new ArrayList<>();
+      sends.forEach(f -> sent.add(f.join().messageId()));
+
+      completed.awaitIds(new HashSet<>(sent));
+      assertThat(firstCalls).containsExactlyElementsOf(sent);
+      assertThat(failedOnce).hasSize(1);
+
+      // Everything was acknowledged: the group's next consumer gets only what is sent after.
+      consumer.close();
+      Inbox next = new Inbox();
+      subscribe(queue, sub(topic, group, next));
+      String after = producer.sendAndWait(topic, Message.of("k", bytes("after"))).messageId();
+      next.awaitIds(Set.of(after));
+      assertStaysAt(next, 1, Duration.ofMillis(300));
+    }
   }
 
   @Nested

@@ -6,6 +6,7 @@ import io.agentmq.agents.CodingAgent;
 import io.agentmq.agents.DryRunCodingAgent;
 import io.agentmq.agents.Orchestrator;
 import io.agentmq.agents.Pipeline;
+import io.agentmq.agents.PipelineLoad;
 import io.agentmq.agents.RequestOutcome;
 import io.agentmq.agents.runtime.Hop;
 import io.agentmq.api.MqConfig;
@@ -18,13 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -145,90 +139,40 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   private int many(PrintWriter out, MqConfig config, Orchestrator orchestrator, Path dir)
       throws Exception {
-    Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
-    AtomicInteger completed = new AtomicInteger();
-    AtomicInteger failed = new AtomicInteger();
-    Semaphore window = new Semaphore(inFlight);
-    List<CompletableFuture<RequestOutcome>> all = new ArrayList<>(requests);
-    long start = System.nanoTime();
-    long lastProgress = start;
-    for (int i = 0; i < requests; i++) {
-      while (!window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-        lastProgress = progress(out, completed, failed, start, lastProgress);
-      }
-      CompletableFuture<RequestOutcome> f =
-          orchestrator.submit(DemoRepository.loadRequest(dir, "agentmq/load", i));
-      f.whenComplete(
-          (o, e) -> {
-            window.release();
-            if (o != null && o.isCompleted()) {
-              synchronized (latency) {
-                latency.recordValue(Math.max(1, o.elapsed().toNanos() / 1_000));
-              }
-              completed.incrementAndGet();
-            } else {
-              failed.incrementAndGet();
-            }
-          });
-      all.add(f);
-      lastProgress = progress(out, completed, failed, start, lastProgress);
-    }
-    CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
-    while (true) {
-      try {
-        done.get(1, TimeUnit.SECONDS);
-        break;
-      } catch (TimeoutException e) {
-        lastProgress = progress(out, completed, failed, start, lastProgress);
-      } catch (ExecutionException e) {
-        break; // a submission failed; counted below
-      }
-    }
-    // Counted from the outcomes themselves: the callbacks above may not all have run yet.
-    completed.set(
-        (int)
-            all.stream()
-                .filter(f -> !f.isCompletedExceptionally() && f.join().isCompleted())
-                .count());
-    failed.set(requests - completed.get());
-    double seconds = (System.nanoTime() - start) / 1e9;
+    PipelineLoad.Result r =
+        PipelineLoad.run(
+            orchestrator,
+            i -> DemoRepository.loadRequest(dir, "agentmq/load", i),
+            requests,
+            inFlight,
+            (completed, failed, seconds) -> {
+              out.printf(
+                  Locale.ROOT,
+                  "  %d/%d completed, %d failed, %.0f s%n",
+                  completed,
+                  requests,
+                  failed,
+                  seconds);
+              out.flush();
+            });
     out.printf(
         "%n%d request(s) through 4 hops on '%s': %d completed, %d failed in %.2f s%n",
-        requests, config.brokerType(), completed.get(), failed.get(), seconds);
+        requests, config.brokerType(), r.completed(), r.failed(), r.seconds());
     out.printf(
         Locale.ROOT,
         "throughput %.1f requests/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d in flight)%n",
-        completed.get() / seconds,
-        latency.getValueAtPercentile(50) / 1000.0,
-        latency.getValueAtPercentile(99) / 1000.0,
-        latency.getMaxValue() / 1000.0,
+        r.throughput(),
+        r.percentileMillis(50),
+        r.percentileMillis(99),
+        r.latency().getMaxValue() / 1000.0,
         inFlight);
-    for (CompletableFuture<RequestOutcome> f : all) {
-      RequestOutcome o = f.getNow(null);
-      if (o != null && !o.isCompleted()) {
-        out.printf("first failure: request %s: %s%n", o.requestId(), o.error().orElse("?"));
-        break;
-      }
-    }
+    r.firstFailure()
+        .ifPresent(
+            o ->
+                out.printf(
+                    "first failure: request %s: %s%n", o.requestId(), o.error().orElse("?")));
     out.flush();
-    return failed.get() == 0 ? 0 : 1;
-  }
-
-  private long progress(
-      PrintWriter out, AtomicInteger completed, AtomicInteger failed, long start, long last) {
-    long now = System.nanoTime();
-    if (now - last < 1_000_000_000L) {
-      return last;
-    }
-    out.printf(
-        Locale.ROOT,
-        "  %d/%d completed, %d failed, %.0f s%n",
-        completed.get(),
-        requests,
-        failed.get(),
-        (now - start) / 1e9);
-    out.flush();
-    return now;
+    return r.failed() == 0 ? 0 : 1;
   }
 
   private static void printHop(PrintWriter out, Hop hop) {

@@ -22,14 +22,14 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /** The throwaway repository of the demo, its change requests, and {@code git log --stat}. */
-final class DemoRepository {
+public final class DemoRepository {
   static final String README =
       "# demo service\n\nA small service the agents change.\n\n## Endpoints\n\n- `/` says hello\n";
 
   private DemoRepository() {}
 
   /** A new repository in {@code dir} with one commit holding {@code README.md}. */
-  static Path create(Path dir) throws IOException, GitAPIException {
+  public static Path create(Path dir) throws IOException, GitAPIException {
     Files.createDirectories(dir);
     try (Git git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
       Files.writeString(dir.resolve("README.md"), README, StandardCharsets.UTF_8);
@@ -77,7 +77,7 @@ final class DemoRepository {
   }
 
   /** Request {@code i} of a load run: two steps, each adding its own file. */
-  static ChangeRequest loadRequest(Path repo, String branch, int i) {
+  public static ChangeRequest loadRequest(Path repo, String branch, int i) {
     String note = "notes/request-" + i + ".md";
     String check = "checks/request-" + i + ".txt";
     return ChangeRequest.newBuilder()

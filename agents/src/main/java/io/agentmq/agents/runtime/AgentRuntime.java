@@ -28,15 +28,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Runs {@link AgentService}s on a {@link MessageQueue}: decodes each message, continues its trace,
- * calls the handler, waits for its outputs to be stored and lets the queue acknowledge, retry or
+ * calls the handler and, once its outputs are stored, lets the queue acknowledge, retry or
  * dead-letter it. Counts what it does in a Micrometer registry, per service.
  *
  * <p>Thread-safe. {@link #close()} stops every service, letting in-flight messages finish and be
@@ -75,7 +77,8 @@ public final class AgentRuntime implements AutoCloseable {
     Subscription.Builder subscription =
         Subscription.to(service.topics().toArray(String[]::new))
             .group(service.group())
-            .handler(delivery -> handle(r, delivery));
+            .maxInFlight(service.maxInFlight())
+            .asyncHandler(delivery -> handle(r, delivery));
     if (service.concurrency() > 0) {
       subscription.concurrency(service.concurrency());
     }
@@ -112,7 +115,12 @@ public final class AgentRuntime implements AutoCloseable {
     return names;
   }
 
-  private void handle(Running r, Delivery delivery) throws Exception {
+  /**
+   * Decodes, calls the handler and returns a stage that completes once every output is stored: the
+   * queue acknowledges the message then (a failed output fails it, so it is retried). The
+   * partition's next message may start meanwhile ({@link AgentService#maxInFlight()}).
+   */
+  private CompletableFuture<Void> handle(Running r, Delivery delivery) {
     long start = System.nanoTime();
     r.metrics.consumed.increment();
     Message input;
@@ -139,10 +147,11 @@ public final class AgentRuntime implements AutoCloseable {
         Tracing.contextOf(span, parent != null ? parent.child() : TraceContext.newTrace());
     AgentContext context =
         new AgentContext(r.service.name(), delivery, trace, correlationId, codec);
+    Attempt attempt =
+        new Attempt(r, delivery, input.getDescriptorForType().getFullName(), context, span);
     MDC.put(MDC_TRACE_ID, trace.traceId());
     MDC.put(MDC_SPAN_ID, trace.spanId());
     MDC.put(MDC_CORRELATION_ID, correlationId);
-    String type = input.getDescriptorForType().getFullName();
     try {
       AgentHandler<Message> handler = r.service.handler(messageClass(input));
       if (handler == null) {
@@ -150,89 +159,81 @@ public final class AgentRuntime implements AutoCloseable {
             "service "
                 + r.service.name()
                 + " does not handle "
-                + type
+                + attempt.type
                 + " (on "
                 + delivery.topic()
                 + "); it handles "
                 + r.service.acceptedTypes());
       }
       handler.handle(input, context);
-      awaitOutputs(context);
-      long nanos = System.nanoTime() - start;
-      r.metrics.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-      r.metrics.produced.increment(context.sends().size());
-      report(r, delivery, type, correlationId, trace, context, nanos, Optional.empty());
     } catch (Exception | Error e) {
-      r.metrics.failed(delivery, e, queue.config());
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
-      LOG.warn(
-          "{} failed on {} from {} (attempt {}): {}",
-          r.service.name(),
-          type,
-          delivery.topic(),
-          delivery.attempt(),
-          e.toString());
-      report(
-          r,
-          delivery,
-          type,
-          correlationId,
-          trace,
-          context,
-          System.nanoTime() - start,
-          Optional.of(e.toString()));
-      throw e;
+      finish(attempt, start, e);
+      return CompletableFuture.failedFuture(e);
     } finally {
-      span.end();
       MDC.remove(MDC_TRACE_ID);
       MDC.remove(MDC_SPAN_ID);
       MDC.remove(MDC_CORRELATION_ID);
     }
+    return CompletableFuture.allOf(context.sends().toArray(CompletableFuture[]::new))
+        .handle(
+            (ignored, failure) -> {
+              Throwable cause = unwrap(failure);
+              finish(attempt, start, cause);
+              if (cause != null) {
+                throw new CompletionException(cause);
+              }
+              return null;
+            });
   }
 
-  /** Tells the listener; its failure must not turn a handled message into a retry. */
-  private void report(
-      Running r,
-      Delivery delivery,
-      String type,
-      String correlationId,
-      TraceContext trace,
-      AgentContext context,
-      long nanos,
-      Optional<String> failure) {
+  /** Records a handled (failure null) or failed message: metrics, span, listener. */
+  private void finish(Attempt a, long start, Throwable failure) {
+    Running r = a.running;
+    long nanos = System.nanoTime() - start;
+    if (failure == null) {
+      r.metrics.latency.record(nanos, TimeUnit.NANOSECONDS);
+      r.metrics.produced.increment(a.context.sends().size());
+    } else {
+      r.metrics.failed(a.delivery, failure, queue.config());
+      a.span.recordException(failure);
+      a.span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
+      LOG.warn(
+          "{} failed on {} from {} (attempt {}): {}",
+          r.service.name(),
+          a.type,
+          a.delivery.topic(),
+          a.delivery.attempt(),
+          failure.toString());
+    }
+    a.span.end();
     try {
       listener.onHop(
           new Hop(
               r.service.name(),
-              delivery.topic(),
-              type,
-              correlationId,
-              trace,
-              context.outputs(),
+              a.delivery.topic(),
+              a.type,
+              a.context.correlationId(),
+              a.context.trace(),
+              a.context.outputs(),
               Duration.ofNanos(nanos),
-              failure));
+              failure == null ? Optional.empty() : Optional.of(failure.toString())));
     } catch (RuntimeException e) {
+      // The listener's failure must not turn a handled message into a retry.
       LOG.warn("hop listener failed: {}", e.toString());
     }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   @SuppressWarnings("unchecked")
   private static Class<Message> messageClass(Message input) {
     return (Class<Message>) input.getClass();
-  }
-
-  /** Waits for every output; the first failed send fails the handler, so the input is retried. */
-  private static void awaitOutputs(AgentContext context) throws Exception {
-    List<CompletableFuture<io.agentmq.api.DeliveryReport>> sends = context.sends();
-    if (sends.isEmpty()) {
-      return;
-    }
-    try {
-      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
   }
 
   private static Span startSpan(Running r, Delivery delivery, TraceContext parent) {
@@ -278,6 +279,10 @@ public final class AgentRuntime implements AutoCloseable {
       }
     }
   }
+
+  /** One message in a service's handler: what {@link #finish} records when it is done. */
+  private record Attempt(
+      Running running, Delivery delivery, String type, AgentContext context, Span span) {}
 
   private static final class Running {
     final AgentService service;

@@ -24,6 +24,7 @@ public final class AgentService {
   private final String name;
   private final String group;
   private final int concurrency;
+  private final int maxInFlight;
   private final List<String> topics;
   private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers;
 
@@ -31,6 +32,7 @@ public final class AgentService {
     this.name = b.name;
     this.group = Objects.requireNonNull(b.group, () -> "group of service " + b.name);
     this.concurrency = b.concurrency;
+    this.maxInFlight = b.maxInFlight;
     this.topics = List.copyOf(b.topics);
     this.handlers = Map.copyOf(b.handlers);
     if (topics.isEmpty()) {
@@ -59,6 +61,14 @@ public final class AgentService {
     return concurrency;
   }
 
+  /**
+   * Messages of one partition handled before the first one's outputs are stored (default 1); see
+   * {@link io.agentmq.api.Subscription.Builder#maxInFlight(int)}.
+   */
+  public int maxInFlight() {
+    return maxInFlight;
+  }
+
   /** The handler of {@code type}, or null when the service does not accept it. */
   @SuppressWarnings("unchecked")
   <T extends Message> AgentHandler<T> handler(Class<T> type) {
@@ -83,6 +93,7 @@ public final class AgentService {
     private final String name;
     private String group;
     private int concurrency;
+    private int maxInFlight = 1;
     private final LinkedHashSet<String> topics = new LinkedHashSet<>();
     private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers =
         new LinkedHashMap<>();
@@ -104,6 +115,19 @@ public final class AgentService {
         throw new IllegalArgumentException("concurrency of " + name + " must be at least 1");
       }
       this.concurrency = threads;
+      return this;
+    }
+
+    /**
+     * Lets the handler take the partition's next messages while up to {@code messages} wait for
+     * their outputs to be stored (default 1). Handler calls stay in order; a message is
+     * acknowledged only after every earlier one.
+     */
+    public Builder maxInFlight(int messages) {
+      if (messages < 1) {
+        throw new IllegalArgumentException("maxInFlight of " + name + " must be at least 1");
+      }
+      this.maxInFlight = messages;
       return this;
     }
 
