@@ -6,9 +6,6 @@ import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,65 +18,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Both sides move {@code messages} 200-byte payloads from one producer thread to one consumer
  * thread. The AgentMQ side builds a {@link Message} per send (a new id and timestamp), as users do,
  * and runs the full consumer path: delivery engine, acknowledgement, committed offset.
- *
- * <p>Usage: {@code java -jar mq-bench/target/mq-bench.jar [messages] [rounds]}.
  */
-public final class MemoryBench {
+final class MemoryBench {
   private static final byte[] PAYLOAD = new byte[200];
-
-  /** Messages per second of each round, raw and AgentMQ. */
-  public record Result(double[] raw, double[] agentmq) {
-    public double rawMedian() {
-      return median(raw);
-    }
-
-    public double agentmqMedian() {
-      return median(agentmq);
-    }
-  }
 
   private MemoryBench() {}
 
-  public static void main(String[] args) throws Exception {
-    int messages = args.length > 0 ? Integer.parseInt(args[0]) : 5_000_000;
-    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    Runtime rt = Runtime.getRuntime();
-    System.out.printf(
-        "Machine: %d cores, max heap %d MiB, %s %s%n",
-        rt.availableProcessors(),
-        rt.maxMemory() >> 20,
-        System.getProperty("java.vm.name"),
-        System.getProperty("java.version"));
-    System.out.printf(
-        "%,d messages of %d bytes per round, %d rounds after warm-up%n",
-        messages, PAYLOAD.length, rounds);
-    Result r = run(messages, rounds);
-    System.out.printf("raw ArrayBlockingQueue: %s msg/s per round%n", format(r.raw()));
-    System.out.printf("AgentMQ memory:         %s msg/s per round%n", format(r.agentmq()));
-    System.out.printf(
-        "%n| path | raw msg/s (median) | AgentMQ msg/s (median) | AgentMQ/raw | spread raw | spread"
-            + " AgentMQ |%n|---|---|---|---|---|---|%n| memory produce→consume, 1→1 thread,"
-            + " 200 B | %,.0f | %,.0f | %.2f | %s | %s |%n",
-        r.rawMedian(),
-        r.agentmqMedian(),
-        r.agentmqMedian() / r.rawMedian(),
-        spread(r.raw()),
-        spread(r.agentmq()));
-  }
-
-  /** Runs a warm-up round of each, then {@code rounds} alternating rounds. */
-  public static Result run(int messages, int rounds) throws Exception {
+  static Row run(int messages, int rounds) throws Exception {
     try (MessageQueue queue =
         MessageQueue.create(MqConfig.builder().brokerType("memory").deadLetter(false).build())) {
-      rawRound(messages);
-      agentmqRound(queue, messages, 0);
-      double[] raw = new double[rounds];
-      double[] agentmq = new double[rounds];
-      for (int i = 0; i < rounds; i++) {
-        raw[i] = rawRound(messages);
-        agentmq[i] = agentmqRound(queue, messages, i + 1);
-      }
-      return new Result(raw, agentmq);
+      return Rounds.throughput(
+          "memory",
+          "produce → consume, 1 → 1 thread, 200 B (raw: ArrayBlockingQueue)",
+          rounds,
+          round -> rawRound(messages),
+          round -> agentmqRound(queue, messages, round));
     }
   }
 
@@ -110,7 +63,7 @@ public final class MemoryBench {
     if (received.get() != messages) {
       throw new IllegalStateException("raw round lost messages");
     }
-    return messages / (elapsed / 1e9);
+    return Rounds.perSecond(messages, elapsed);
   }
 
   static double agentmqRound(MessageQueue queue, int messages, int round)
@@ -142,27 +95,6 @@ public final class MemoryBench {
     consumer.close();
     producer.close();
     queue.admin().deleteTopic(topic);
-    return messages / (elapsed / 1e9);
-  }
-
-  static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  private static String spread(double[] values) {
-    double min = Arrays.stream(values).min().orElse(0);
-    double max = Arrays.stream(values).max().orElse(0);
-    return String.format("%,.0f–%,.0f", min, max);
-  }
-
-  private static String format(double[] values) {
-    List<String> out = new ArrayList<>();
-    for (double v : values) {
-      out.add(String.format("%,.0f", v));
-    }
-    return String.join(", ", out);
+    return Rounds.perSecond(messages, elapsed);
   }
 }

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Encode + decode of a typical {@code ChangeRequest} and {@code Plan} through {@link MessageCodec}
  * (AgentMQ message with headers, decode by {@code mq-type}), per content type.
  *
- * <p>{@code java -cp mq-bench/target/mq-bench.jar org.openjdk.jmh.Main SerializationBenchmark}
+ * <p>Run by {@code mq-bench/bench --only serialization}, next to {@link RawProtobufBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

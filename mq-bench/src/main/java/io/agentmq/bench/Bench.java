@@ -1,0 +1,280 @@
+package io.agentmq.bench;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.agentmq.kafka.KafkaBrokerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark command: raw clients against AgentMQ on the same brokers, written to {@code
+ * docs/benchmarks.md} and its chart. Kafka is {@code KAFKA_BOOTSTRAP_SERVERS} or a single-node
+ * KRaft broker started in its own JVM; RabbitMQ is {@code AMQP_URL} or the local one.
+ */
+@Command(
+    name = "mq-bench/bench",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Measures AgentMQ against the raw Kafka and RabbitMQ clients (and an ArrayBlockingQueue)"
+          + " in one run, alternating raw and AgentMQ rounds after a warm-up, and writes a"
+          + " Markdown table with the ratio of every row and a PNG chart."
+    })
+public final class Bench implements Callable<Integer> {
+
+  /** Parts of the run, in the order they run. */
+  public enum Section {
+    memory,
+    kafka,
+    rabbitmq,
+    latency,
+    serialization,
+    pipeline,
+    footprint
+  }
+
+  @Option(
+      names = "--quick",
+      description = "tiny counts: checks the harness runs, the figures mean nothing")
+  boolean quick;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      description = "measured rounds per side after the warm-up (default: 5, 2 with --quick)")
+  Integer rounds;
+
+  @Option(
+      names = "--only",
+      split = ",",
+      paramLabel = "SECTION",
+      description = "run only these: ${COMPLETION-CANDIDATES} (default: all)")
+  Set<Section> only;
+
+  @Option(
+      names = "--out",
+      paramLabel = "FILE",
+      description = "the Markdown report (default: docs/benchmarks.md; none with --quick)")
+  Path out;
+
+  @Option(
+      names = "--chart",
+      paramLabel = "FILE",
+      description = "the PNG chart (default: benchmarks.png next to the report)")
+  Path chart;
+
+  @Option(
+      names = "--kafka-bootstrap",
+      paramLabel = "HOST:PORT",
+      description =
+          "Kafka to use (default: KAFKA_BOOTSTRAP_SERVERS, else a broker started for the run)")
+  String kafkaBootstrap;
+
+  private List<Row> rows = List.of();
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  /** The rows of the last {@link #call()}. */
+  public List<Row> rows() {
+    return rows;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    int r = rounds != null ? rounds : quick ? 2 : 5;
+    Set<Section> sections = only == null ? EnumSet.allOf(Section.class) : EnumSet.copyOf(only);
+    String amqpUrl = System.getenv().getOrDefault("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
+    Map<String, String> environment = machine();
+    List<Row> all = new ArrayList<>();
+    KafkaBrokerProcess started = null;
+    try {
+      String kafka =
+          kafkaBootstrap != null ? kafkaBootstrap : System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+      boolean needsKafka =
+          sections.stream()
+              .anyMatch(
+                  s ->
+                      s == Section.kafka
+                          || s == Section.latency
+                          || s == Section.pipeline
+                          || s == Section.footprint);
+      if (needsKafka && (kafka == null || kafka.isBlank())) {
+        System.out.println("Starting a single-node Kafka broker (KRaft) in its own JVM...");
+        started = KafkaBrokerProcess.start();
+        kafka = started.bootstrapServers();
+        environment.put(
+            "Kafka",
+            org.apache.kafka.common.utils.AppInfoParser.getVersion()
+                + ", single-node KRaft broker in its own JVM (-Xmx512m), started for the run");
+      } else if (needsKafka) {
+        environment.put("Kafka", "KAFKA_BOOTSTRAP_SERVERS (" + kafka + ")");
+      }
+      if (sections.stream()
+          .anyMatch(
+              s ->
+                  s == Section.rabbitmq
+                      || s == Section.latency
+                      || s == Section.pipeline
+                      || s == Section.footprint)) {
+        environment.put("RabbitMQ", rabbitVersion(amqpUrl));
+      }
+      for (Section section : sections) {
+        all.addAll(run(section, r, kafka, amqpUrl));
+      }
+    } finally {
+      if (started != null) {
+        started.close();
+      }
+    }
+    rows = all;
+    Path report = out != null ? out : quick ? null : Path.of("docs", "benchmarks.md");
+    if (report != null) {
+      Path png =
+          chart != null ? chart : report.toAbsolutePath().getParent().resolve("benchmarks.png");
+      new Report(all, command(), environment).write(report, png);
+      System.out.println("Wrote " + report + " and " + png);
+    }
+    return 0;
+  }
+
+  private List<Row> run(Section section, int r, String kafka, String amqpUrl) throws Exception {
+    System.out.println("== " + section);
+    return switch (section) {
+      case memory -> List.of(MemoryBench.run(quick ? 2_000 : 5_000_000, r));
+      case kafka -> new KafkaBench(kafka, quick ? 40_000 : 64L << 20, r).run();
+      case rabbitmq -> new AmqpBench(amqpUrl, quick ? 200 : 50_000, r).run();
+      case latency ->
+          new LatencyBench(kafka, amqpUrl, Duration.ofMillis(quick ? 100 : 5_000), r).run();
+      case serialization -> new SerializationBench(quick).run();
+      case pipeline ->
+          new PipelineBench(
+                  List.of(
+                      new PipelineBench.Backend("memory", b -> b.brokerType("memory")),
+                      new PipelineBench.Backend(
+                          "Kafka",
+                          b -> b.brokerType("kafka").set("kafka.bootstrap_servers", kafka)),
+                      new PipelineBench.Backend(
+                          "RabbitMQ", b -> b.brokerType("amqp").set("amqp.url", amqpUrl))),
+                  quick ? 20 : 20_000,
+                  quick ? 4 : 500,
+                  quick ? 8 : 1024,
+                  quick ? 1 : Math.min(r, 3))
+              .run();
+      case footprint ->
+          Footprint.run(
+              List.of("memory", "kafka", "rabbitmq"),
+              Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka, "AMQP_URL", amqpUrl),
+              Duration.ofMillis(quick ? 300 : 5_000),
+              quick ? 1 : Math.min(r, 3));
+    };
+  }
+
+  private String command() {
+    StringBuilder c = new StringBuilder("mq-bench/bench");
+    if (quick) {
+      c.append(" --quick");
+    }
+    if (rounds != null) {
+      c.append(" --rounds ").append(rounds);
+    }
+    if (only != null) {
+      c.append(" --only ")
+          .append(String.join(",", only.stream().map(Enum::name).sorted().toList()));
+    }
+    return c.toString();
+  }
+
+  private static Map<String, String> machine() {
+    Map<String, String> m = new LinkedHashMap<>();
+    Runtime rt = Runtime.getRuntime();
+    m.put(
+        "Machine",
+        String.format(
+            Locale.ROOT,
+            "%d cores (%s), %s memory, %s %s",
+            rt.availableProcessors(),
+            cpuModel(),
+            memTotal(),
+            System.getProperty("os.name"),
+            System.getProperty("os.version")));
+    m.put(
+        "JDK",
+        System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + "), max heap "
+            + (rt.maxMemory() >> 20)
+            + " MiB");
+    m.put("Date", LocalDate.now().toString());
+    return m;
+  }
+
+  private static String cpuModel() {
+    return procLine(Path.of("/proc/cpuinfo"), "model name").orElse("CPU model unknown");
+  }
+
+  private static String memTotal() {
+    return procLine(Path.of("/proc/meminfo"), "MemTotal")
+        .map(
+            v ->
+                String.format(
+                    Locale.ROOT,
+                    "%.1f GiB",
+                    Long.parseLong(v.replaceAll("[^0-9]", "")) / 1048576.0))
+        .orElse("unknown");
+  }
+
+  private static java.util.Optional<String> procLine(Path file, String key) {
+    try {
+      return Files.readAllLines(file).stream()
+          .filter(l -> l.startsWith(key))
+          .findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).strip());
+    } catch (java.io.IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** The broker's version as it reports it; the URL (with its credentials) is never printed. */
+  private static String rabbitVersion(String url) {
+    ConnectionFactory factory = new ConnectionFactory();
+    try {
+      factory.setUri(url);
+      try (Connection c = factory.newConnection("agentmq-bench")) {
+        return c.getServerProperties().get("version")
+            + ", at "
+            + factory.getHost()
+            + ":"
+            + factory.getPort();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "RabbitMQ at "
+              + factory.getHost()
+              + ":"
+              + factory.getPort()
+              + " cannot be reached ("
+              + e.getClass().getSimpleName()
+              + "); start it or set AMQP_URL",
+          e);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package io.agentmq.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.Styler;
+
+/** The rows as Markdown (machine, command, targets, one table per section) and a PNG chart. */
+final class Report {
+  private static final Map<String, String> TITLES = new LinkedHashMap<>();
+
+  static {
+    TITLES.put("kafka", "Kafka: raw KafkaProducer/KafkaConsumer vs AgentMQ");
+    TITLES.put("rabbitmq", "RabbitMQ: raw amqp-client vs AgentMQ");
+    TITLES.put("memory", "In-process: ArrayBlockingQueue hand-off vs AgentMQ memory backend");
+    TITLES.put("latency", "End-to-end latency at a fixed rate (lower is better)");
+    TITLES.put("serialization", "Serialization, JMH (lower is better)");
+    TITLES.put("pipeline", "Agent pipeline: change requests through four hops");
+    TITLES.put(
+        "footprint", "Memory footprint, one producer + one consumer per JVM (lower is better)");
+  }
+
+  private final List<Row> rows;
+  private final String command;
+  private final Map<String, String> environment;
+
+  /**
+   * @param environment what ran where: machine, JDK, brokers (label → description)
+   */
+  Report(List<Row> rows, String command, Map<String, String> environment) {
+    this.rows = rows;
+    this.command = command;
+    this.environment = environment;
+  }
+
+  /** A target of the benchmark issue and whether this run meets it. */
+  record Target(String what, String measured, Optional<Boolean> met) {}
+
+  List<Target> targets() {
+    List<Target> targets = new ArrayList<>();
+    for (String section : List.of("kafka", "rabbitmq")) {
+      List<Row> throughput = select(r -> r.section().equals(section) && r.hasRaw());
+      if (!throughput.isEmpty()) {
+        double min = throughput.stream().mapToDouble(Row::ratio).min().orElseThrow();
+        double median = Row.median(throughput.stream().mapToDouble(Row::ratio).toArray());
+        targets.add(
+            new Target(
+                section.equals("kafka")
+                    ? "Kafka throughput AgentMQ/raw ≥ 0.95"
+                    : "RabbitMQ throughput AgentMQ/raw ≥ 0.95",
+                String.format(
+                    Locale.ROOT,
+                    "lowest %.2f, median %.2f over %d rows",
+                    min,
+                    median,
+                    throughput.size()),
+                Optional.of(min >= 0.95)));
+      }
+    }
+    select(r -> r.section().equals("memory"))
+        .forEach(
+            r ->
+                targets.add(
+                    new Target(
+                        "memory backend ≥ 5M msg/s and ≥ 0.5 of the queue hand-off",
+                        String.format(
+                            Locale.ROOT,
+                            "%s msg/s, %.2f of ArrayBlockingQueue",
+                            Row.format(r.agentmqMedian()),
+                            r.ratio()),
+                        Optional.of(r.agentmqMedian() >= 5e6 && r.ratio() >= 0.5))));
+    select(r -> r.section().equals("latency") && r.name().contains("10,000 msg/s, p99")).stream()
+        .filter(r -> r.name().endsWith("p99"))
+        .forEach(
+            r -> {
+              double overhead = r.agentmqMedian() - r.rawMedian();
+              targets.add(
+                  new Target(
+                      "p99 overhead ≤ 1 ms at 10k msg/s ("
+                          + r.name().substring(0, r.name().indexOf(','))
+                          + ")",
+                      String.format(
+                          Locale.ROOT,
+                          "%+.2f ms (raw %s ms, AgentMQ %s ms)",
+                          overhead,
+                          Row.format(r.rawMedian()),
+                          Row.format(r.agentmqMedian())),
+                      Optional.of(overhead <= 1.0)));
+            });
+    select(
+            r ->
+                r.section().equals("pipeline")
+                    && r.name().startsWith("Kafka, coding agent without git")
+                    && r.name().endsWith("throughput"))
+        .forEach(
+            r ->
+                targets.add(
+                    new Target(
+                        "≥ 20k change requests/s through four hops on Kafka, coding agent without"
+                            + " git",
+                        String.format(
+                            Locale.ROOT,
+                            "%s req/s (%.2f of the target)",
+                            Row.format(r.agentmqMedian()),
+                            r.agentmqMedian() / 20_000),
+                        Optional.of(r.agentmqMedian() >= 20_000))));
+    return targets;
+  }
+
+  private List<Row> select(Predicate<Row> which) {
+    return rows.stream().filter(which).toList();
+  }
+
+  String markdown(String chartFile) {
+    StringBuilder md = new StringBuilder();
+    md.append("# AgentMQ benchmarks\n\n");
+    md.append("Produced by `").append(command).append("` — raw client and AgentMQ alternate in\n");
+    md.append("one process on the same broker (a warm-up round of each, then raw, AgentMQ, raw,\n");
+    md.append("AgentMQ…); every figure is the median of the rounds, the spread is min–max.\n");
+    md.append("AgentMQ/raw above 1 means faster for throughput rows and slower (or bigger) for\n");
+    md.append("time and memory rows.\n\n");
+    environment.forEach(
+        (k, v) -> md.append("- **").append(k).append("**: ").append(v).append('\n'));
+    md.append('\n');
+    if (chartFile != null) {
+      md.append("![AgentMQ/raw throughput per row](").append(chartFile).append(")\n\n");
+    }
+    List<Target> targets = targets();
+    if (!targets.isEmpty()) {
+      md.append("## Targets\n\n| target | this run | met |\n|---|---|---|\n");
+      for (Target t : targets) {
+        md.append("| ")
+            .append(t.what())
+            .append(" | ")
+            .append(t.measured())
+            .append(" | ")
+            .append(t.met().map(m -> m ? "yes" : "**no**").orElse("—"))
+            .append(" |\n");
+      }
+      md.append('\n');
+    }
+    int id = 0;
+    for (Map.Entry<String, String> section : TITLES.entrySet()) {
+      List<Row> rs = select(r -> r.section().equals(section.getKey()));
+      if (rs.isEmpty()) {
+        continue;
+      }
+      md.append("## ").append(section.getValue()).append("\n\n");
+      md.append(
+          "| # | benchmark | unit | raw | AgentMQ | AgentMQ/raw | raw spread | AgentMQ spread |\n");
+      md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+      for (Row r : rs) {
+        md.append("| ")
+            .append(label(r, ++id))
+            .append(" | ")
+            .append(r.name())
+            .append(" | ")
+            .append(r.unit())
+            .append(" | ")
+            .append(r.hasRaw() ? Row.format(r.rawMedian()) : "—")
+            .append(" | ")
+            .append(Row.format(r.agentmqMedian()))
+            .append(" | ")
+            .append(r.hasRaw() ? String.format(Locale.ROOT, "%.2f", r.ratio()) : "—")
+            .append(" | ")
+            .append(Row.spread(r.raw()))
+            .append(" | ")
+            .append(Row.spread(r.agentmq()))
+            .append(" |\n");
+      }
+      if (section.getKey().equals("pipeline")) {
+        md.append(
+            "\nThe pipeline has no raw-client counterpart: its rows are absolute figures, held"
+                + " against the target above.\n");
+      }
+      md.append('\n');
+    }
+    return md.toString();
+  }
+
+  /** The short label of a row, used in the chart: section initial and the row's number. */
+  private static String label(Row r, int id) {
+    return r.section().substring(0, 1).toUpperCase(Locale.ROOT) + id;
+  }
+
+  /** Bars of AgentMQ/raw for the throughput rows, with lines at 1 and at the 0.95 target. */
+  void chart(Path png) throws IOException {
+    List<String> labels = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
+    int id = 0;
+    for (String section : TITLES.keySet()) {
+      for (Row r : select(x -> x.section().equals(section))) {
+        id++;
+        if (r.hasRaw() && r.higherIsBetter()) {
+          labels.add(label(r, id));
+          ratios.add(r.ratio());
+        }
+      }
+    }
+    if (labels.isEmpty()) {
+      return;
+    }
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(1100)
+            .height(520)
+            .title("AgentMQ / raw client throughput (row numbers as in docs/benchmarks.md)")
+            .xAxisTitle("row")
+            .yAxisTitle("AgentMQ / raw")
+            .build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setYAxisMin(0.0);
+    chart.getStyler().setXAxisLabelRotation(90);
+    chart.getStyler().setOverlapped(true);
+    chart.addSeries("AgentMQ / raw", labels, ratios);
+    chart
+        .addSeries("target 0.95", labels, labels.stream().map(l -> 0.95).toList())
+        .setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+    Files.createDirectories(png.toAbsolutePath().getParent());
+    BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  void write(Path markdown, Path png) throws IOException {
+    if (png != null) {
+      chart(png);
+    }
+    Files.createDirectories(markdown.toAbsolutePath().getParent());
+    String chartLink =
+        png == null
+            ? null
+            : markdown.toAbsolutePath().getParent().relativize(png.toAbsolutePath()).toString();
+    Files.writeString(markdown, markdown(chartLink), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,59 @@
+package io.agentmq.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentmq.kafka.KafkaTestBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Keeps the harness from rotting: a {@code --quick} run of every section on the test brokers must
+ * produce its rows, each with a figure per round, and write the report and chart. Speed is not
+ * checked: quick counts say nothing about it.
+ */
+class BenchTest {
+
+  @Test
+  @DisplayName("a --quick run fills every section with figures and writes the report and chart")
+  void quickRunProducesEveryRow(@TempDir Path dir) throws Exception {
+    Bench bench = new Bench();
+    Path report = dir.resolve("benchmarks.md");
+    int exit =
+        new CommandLine(bench)
+            .execute(
+                "--quick",
+                "--kafka-bootstrap",
+                KafkaTestBroker.bootstrapServers(),
+                "--out",
+                report.toString());
+
+    assertThat(exit).isZero();
+    assertThat(bench.rows())
+        .extracting(Row::section)
+        .containsOnly(
+            "memory", "kafka", "rabbitmq", "latency", "serialization", "pipeline", "footprint");
+    assertThat(bench.rows().stream().filter(r -> r.section().equals("kafka"))).hasSize(16);
+    assertThat(bench.rows().stream().filter(r -> r.section().equals("rabbitmq"))).hasSize(4);
+    assertThat(bench.rows().stream().filter(r -> r.section().equals("latency"))).hasSize(12);
+    for (Row row : bench.rows()) {
+      assertThat(row.agentmq()).as(row.name()).isNotEmpty();
+      assertThat(Arrays.stream(row.agentmq()).allMatch(v -> v > 0 && Double.isFinite(v)))
+          .as(row.name())
+          .isTrue();
+      assertThat(Arrays.stream(row.raw()).allMatch(v -> v > 0 && Double.isFinite(v)))
+          .as(row.name())
+          .isTrue();
+      if (!row.section().equals("pipeline")) {
+        assertThat(row.raw()).as(row.name() + " has a raw figure").isNotEmpty();
+      }
+    }
+    String markdown = Files.readString(report);
+    assertThat(markdown).contains("| target | this run | met |", "AgentMQ/raw", "benchmarks.png");
+    assertThat(Files.size(dir.resolve("benchmarks.png"))).isPositive();
+  }
+}
