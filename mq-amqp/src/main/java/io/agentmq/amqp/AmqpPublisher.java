@@ -348,7 +348,8 @@ final class AmqpPublisher implements AutoCloseable {
       }
       NavigableMap<Long, Pending> head = unconfirmed.headMap(seq, true);
       List<Map.Entry<Long, Pending>> taken = List.copyOf(head.entrySet());
-      head.keySet().removeAll(taken.stream().map(Map.Entry::getKey).toList());
+      // Later publishes have higher numbers: the view holds exactly what was taken.
+      head.clear();
       return taken;
     }
   }

@@ -281,7 +281,7 @@ final class Footprint {
   }
 
   private static Load rawKafka(String bootstrap) throws Exception {
-    KafkaBench kafka = new KafkaBench(bootstrap, 0, 0);
+    KafkaBench kafka = new KafkaBench(bootstrap, 0, 0, false);
     String topic = topic();
     try (var admin =
         org.apache.kafka.clients.admin.Admin.create(

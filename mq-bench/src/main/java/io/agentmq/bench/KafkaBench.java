@@ -1,12 +1,14 @@
 package io.agentmq.bench;
 
 import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,12 +41,18 @@ final class KafkaBench {
   private final String bootstrap;
   private final long bytesPerRound;
   private final int rounds;
+  private final boolean rawHeaders;
   private int topics;
 
-  KafkaBench(String bootstrap, long bytesPerRound, int rounds) {
+  /**
+   * @param rawHeaders the raw side's records carry the two headers AgentMQ adds to every message
+   *     ({@code mq-id}, {@code mq-timestamp}): what the envelope costs, apart from the code
+   */
+  KafkaBench(String bootstrap, long bytesPerRound, int rounds, boolean rawHeaders) {
     this.bootstrap = bootstrap;
     this.bytesPerRound = bytesPerRound;
     this.rounds = rounds;
+    this.rawHeaders = rawHeaders;
   }
 
   List<Row> run() throws Exception {
@@ -79,15 +87,15 @@ final class KafkaBench {
               "kafka",
               "produce only, " + label,
               rounds,
-              round -> rawProduce(newTopic(queue), payload, n, batchSize, compression),
-              round -> agentmqProduce(queue, newTopic(queue), payload, n)));
+              round -> onNewTopic(queue, t -> rawProduce(t, payload, n, batchSize, compression)),
+              round -> onNewTopic(queue, t -> agentmqProduce(queue, t, payload, n))));
       rows.add(
           Rounds.throughput(
               "kafka",
               "produce → consume → commit, " + label,
               rounds,
-              round -> rawEndToEnd(newTopic(queue), payload, n, batchSize, compression),
-              round -> agentmqEndToEnd(queue, newTopic(queue), payload, n)));
+              round -> onNewTopic(queue, t -> rawEndToEnd(t, payload, n, batchSize, compression)),
+              round -> onNewTopic(queue, t -> agentmqEndToEnd(queue, t, payload, n))));
     }
     return rows;
   }
@@ -103,10 +111,20 @@ final class KafkaBench {
         .build();
   }
 
-  private String newTopic(MessageQueue queue) {
+  @FunctionalInterface
+  private interface TopicRound {
+    double run(String topic) throws Exception;
+  }
+
+  /** Runs {@code round} on a topic of its own, deleted afterwards (a round writes ~32 MB). */
+  private double onNewTopic(MessageQueue queue, TopicRound round) throws Exception {
     String topic = "bench-kafka-" + ProcessHandle.current().pid() + "-" + (++topics);
     queue.admin().createTopic(TopicSpec.of(topic, PARTITIONS));
-    return topic;
+    try {
+      return round.run(topic);
+    } finally {
+      queue.admin().deleteTopic(topic);
+    }
   }
 
   Map<String, Object> producerProperties(int batchSize, String compression) {
@@ -134,6 +152,20 @@ final class KafkaBench {
     return p;
   }
 
+  /** A raw record; with {@link #rawHeaders}, with AgentMQ's id and timestamp headers. */
+  private ProducerRecord<byte[], byte[]> record(String topic, byte[] payload) {
+    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, payload);
+    if (rawHeaders) {
+      record.headers().add(Headers.ID, Message.newId().getBytes(StandardCharsets.UTF_8));
+      record
+          .headers()
+          .add(
+              Headers.TIMESTAMP,
+              Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+    }
+    return record;
+  }
+
   private double rawProduce(String topic, byte[] payload, int n, int batchSize, String compression)
       throws Exception {
     try (KafkaProducer<byte[], byte[]> producer =
@@ -143,7 +175,7 @@ final class KafkaBench {
     }
   }
 
-  private static double timedProduce(
+  private double timedProduce(
       KafkaProducer<byte[], byte[]> producer, String topic, byte[] payload, int n)
       throws Exception {
     AtomicReference<Exception> failure = new AtomicReference<>();
@@ -151,7 +183,7 @@ final class KafkaBench {
     long start = System.nanoTime();
     for (int i = 0; i < n; i++) {
       producer.send(
-          new ProducerRecord<>(topic, payload),
+          record(topic, payload),
           (metadata, e) -> {
             if (e != null) {
               failure.compareAndSet(null, e);
@@ -216,11 +248,11 @@ final class KafkaBench {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(producerProperties(batchSize, compression))) {
       poller.start();
-      producer.send(new ProducerRecord<>(topic, payload)).get();
+      producer.send(record(topic, payload)).get();
       arrivals.await(arrivals.first);
       long start = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        producer.send(new ProducerRecord<>(topic, payload));
+        producer.send(record(topic, payload));
       }
       arrivals.await(arrivals.last);
       long elapsed = System.nanoTime() - start;

@@ -190,7 +190,7 @@ final class LatencyBench {
   }
 
   private Histogram rawKafka(String topic, int rate) throws Exception {
-    KafkaBench kafka = new KafkaBench(kafkaBootstrap, 0, 0);
+    KafkaBench kafka = new KafkaBench(kafkaBootstrap, 0, 0, false);
     var producerProperties = kafka.producerProperties(16_384, "lz4");
     producerProperties.put("linger.ms", 0);
     Recorder recorder = new Recorder(expected(rate));

@@ -342,6 +342,11 @@ final class KafkaMqConsumer implements Consumer {
       if (due != Long.MAX_VALUE) {
         wait = Math.max(0, Math.min(wait, due - now));
       }
+      if (work.heldBack) {
+        // Its workers drain the queue in about a millisecond: look again soon to resume it, rather
+        // than leave the partition idle for a whole poll timeout.
+        wait = Math.min(wait, HELD_BACK_POLL_NANOS);
+      }
     }
     return Duration.ofNanos(Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1)));
   }
@@ -569,6 +574,9 @@ final class KafkaMqConsumer implements Consumer {
       this.nanos = nanos;
     }
   }
+
+  /** Poll timeout while a partition is paused for back-pressure. */
+  private static final long HELD_BACK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final class PartitionWork implements Settlement {
     private static final int TRANSACTION_BATCH = 500;

@@ -32,9 +32,22 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return start(freePort());
   }
 
+  /** As {@link #start(int, Path)} on a free port. */
+  public static KafkaBrokerProcess start(Path dir) throws IOException, InterruptedException {
+    return start(freePort(), dir);
+  }
+
   /** Formats a new data directory and starts the broker, clients served on {@code port}. */
   public static KafkaBrokerProcess start(int port) throws IOException, InterruptedException {
-    Path dir = Files.createTempDirectory("agentmq-kafka-");
+    return start(port, Files.createTempDirectory("agentmq-kafka-"));
+  }
+
+  /**
+   * Formats a new data directory in {@code dir} (e.g. on a tmpfs, so that benchmarks measure the
+   * clients rather than the disk) and starts the broker, clients served on {@code port}.
+   */
+  public static KafkaBrokerProcess start(int port, Path dir)
+      throws IOException, InterruptedException {
     int controllerPort = freePort();
     Path properties = dir.resolve("server.properties");
     Files.writeString(
