@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * included, so a redelivered request yields the same tasks.
  */
 public final class ReferenceRequestPlanner implements RequestPlanner {
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   private static final Pattern LIST_ITEM = Pattern.compile("^\\s*(?:[-*+]|\\d+[.)])\\s+(.+)$");
 
   /** A path named in text: in backticks, or with a directory and a file extension. */
@@ -141,7 +142,7 @@ public final class ReferenceRequestPlanner implements RequestPlanner {
   }
 
   private static StepKind kindOf(String text) {
-    String first = text.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+    String first = WHITESPACE.split(text.strip(), 2)[0].toLowerCase(Locale.ROOT);
     return switch (first) {
       case "add", "create", "introduce", "new" -> StepKind.STEP_KIND_ADD;
       case "remove", "delete", "drop" -> StepKind.STEP_KIND_DELETE;

@@ -301,9 +301,10 @@ final class Footprint {
               try (KafkaConsumer<byte[], byte[]> consumer =
                   new KafkaConsumer<>(kafka.consumerProperties(topic))) {
                 consumer.subscribe(List.of(topic));
+                KafkaBench.Committer committer = new KafkaBench.Committer();
                 while (running.get()) {
                   received.addAndGet(consumer.poll(Duration.ofMillis(100)).count());
-                  consumer.commitAsync();
+                  committer.commit(consumer);
                 }
               }
             });

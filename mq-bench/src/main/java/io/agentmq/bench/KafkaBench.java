@@ -111,6 +111,21 @@ final class KafkaBench {
         .build();
   }
 
+  /**
+   * Commits what the last poll returned, asynchronously and one commit at a time, as the AgentMQ
+   * consumer does (commits issued faster than answered would pile up and expire). Poll thread only.
+   */
+  static final class Committer {
+    private boolean inFlight;
+
+    void commit(KafkaConsumer<?, ?> consumer) {
+      if (!inFlight) {
+        inFlight = true;
+        consumer.commitAsync((offsets, error) -> inFlight = false);
+      }
+    }
+  }
+
   @FunctionalInterface
   private interface TopicRound {
     double run(String topic) throws Exception;
@@ -231,11 +246,12 @@ final class KafkaBench {
               try (KafkaConsumer<byte[], byte[]> consumer =
                   new KafkaConsumer<>(consumerProperties(topic + "-raw"))) {
                 consumer.subscribe(List.of(topic));
+                Committer committer = new Committer();
                 while (arrivals.received.get() < arrivals.expected) {
                   ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                   if (!records.isEmpty()) {
                     arrivals.add(records.count());
-                    consumer.commitAsync();
+                    committer.commit(consumer);
                   }
                 }
                 consumer.commitSync();

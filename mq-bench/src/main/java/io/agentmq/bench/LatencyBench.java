@@ -201,11 +201,12 @@ final class LatencyBench {
               try (KafkaConsumer<byte[], byte[]> consumer =
                   new KafkaConsumer<>(kafka.consumerProperties(topic + "-raw"))) {
                 consumer.subscribe(List.of(topic));
+                KafkaBench.Committer committer = new KafkaBench.Committer();
                 while (recorder.arrivals.received.get() < recorder.arrivals.expected) {
                   for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     recorder.received(r.value());
                   }
-                  consumer.commitAsync();
+                  committer.commit(consumer);
                 }
                 consumer.commitSync();
               } catch (Exception e) {

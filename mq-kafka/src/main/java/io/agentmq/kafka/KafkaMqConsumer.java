@@ -94,6 +94,12 @@ final class KafkaMqConsumer implements Consumer {
   private volatile long lag = -1;
   private boolean commitFailing;
 
+  /**
+   * An asynchronous commit awaits its answer (poll thread): the next waits for it, so commits never
+   * pile up faster than the coordinator answers them (they would expire unsent).
+   */
+  private boolean commitInFlight;
+
   /** Name prefix of this consumer's threads: close() from one of them must not wait for itself. */
   private final String threadPrefix;
 
@@ -274,16 +280,18 @@ final class KafkaMqConsumer implements Consumer {
         offsets.put(work.tp, new OffsetAndMetadata(done));
       }
     }
-    if (offsets.isEmpty()) {
+    if (offsets.isEmpty() || (!sync && commitInFlight)) {
       return;
     }
     if (sync) {
       consumer.commitSync(offsets);
       markCommitted(offsets);
     } else {
+      commitInFlight = true;
       consumer.commitAsync(
           offsets,
           (committed, error) -> {
+            commitInFlight = false;
             if (error == null) {
               markCommitted(committed);
               commitFailing = false;
@@ -471,7 +479,12 @@ final class KafkaMqConsumer implements Consumer {
     try {
       release(List.copyOf(partitions.keySet()));
       if (!atMostOnce && !exactlyOnce && failure == null && !killed) {
-        commit(partitions.values(), true);
+        try {
+          commit(partitions.values(), true);
+        } catch (WakeupException e) {
+          // close()'s wakeup found the loop outside poll() and fired here: the commit is owed.
+          commit(partitions.values(), true);
+        }
       }
     } catch (RuntimeException e) {
       log.warn("Final commit of group {} failed: {}", settings.group(), e.toString());
