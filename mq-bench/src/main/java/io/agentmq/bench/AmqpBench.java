@@ -95,6 +95,24 @@ final class AmqpBench {
     return queue;
   }
 
+  /** Consumes {@code queue} with prefetch {@link #WINDOW}, acknowledging each message. */
+  static void consumeAcking(Channel consume, String queue, java.util.function.Consumer<byte[]> body)
+      throws IOException {
+    consume.basicQos(WINDOW);
+    consume.basicConsume(
+        queue,
+        false,
+        new DefaultConsumer(consume) {
+          @Override
+          public void handleDelivery(
+              String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] payload)
+              throws IOException {
+            body.accept(payload);
+            getChannel().basicAck(envelope.getDeliveryTag(), false);
+          }
+        });
+  }
+
   static void delete(Channel ch, String topic) throws IOException {
     ch.queueDelete(topic + "." + GROUP);
     ch.exchangeDelete(topic);
@@ -180,19 +198,7 @@ final class AmqpBench {
     try (Channel publish = connection.createChannel();
         Channel consume = connection.createChannel()) {
       String queueName = declare(publish, type, topic);
-      consume.basicQos(WINDOW);
-      consume.basicConsume(
-          queueName,
-          false,
-          new DefaultConsumer(consume) {
-            @Override
-            public void handleDelivery(
-                String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
-                throws IOException {
-              arrivals.add(1);
-              getChannel().basicAck(envelope.getDeliveryTag(), false);
-            }
-          });
+      consumeAcking(consume, queueName, body -> arrivals.add(1));
       ConfirmWindow confirms = new ConfirmWindow(publish);
       confirms.publish(publish, topic, payload);
       arrivals.await(arrivals.first);

@@ -1,11 +1,8 @@
 package io.agentmq.bench;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
@@ -345,19 +342,7 @@ final class Footprint {
     String topic = topic();
     String queue = AmqpBench.declare(publish, "classic", topic);
     AtomicLong received = new AtomicLong();
-    consume.basicQos(AmqpBench.WINDOW);
-    consume.basicConsume(
-        queue,
-        false,
-        new DefaultConsumer(consume) {
-          @Override
-          public void handleDelivery(
-              String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
-              throws IOException {
-            received.incrementAndGet();
-            getChannel().basicAck(envelope.getDeliveryTag(), false);
-          }
-        });
+    AmqpBench.consumeAcking(consume, queue, body -> received.incrementAndGet());
     AmqpBench.ConfirmWindow confirms = new AmqpBench.ConfirmWindow(publish);
     return new Load() {
       @Override

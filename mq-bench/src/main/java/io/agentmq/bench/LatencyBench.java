@@ -1,18 +1,14 @@
 package io.agentmq.bench;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.DefaultConsumer;
-import com.rabbitmq.client.Envelope;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -236,19 +232,7 @@ final class LatencyBench {
     try (Channel publish = connection.createChannel();
         Channel consume = connection.createChannel()) {
       String queue = AmqpBench.declare(publish, "classic", topic);
-      consume.basicQos(AmqpBench.WINDOW);
-      consume.basicConsume(
-          queue,
-          false,
-          new DefaultConsumer(consume) {
-            @Override
-            public void handleDelivery(
-                String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
-                throws IOException {
-              recorder.received(body);
-              getChannel().basicAck(envelope.getDeliveryTag(), false);
-            }
-          });
+      AmqpBench.consumeAcking(consume, queue, recorder::received);
       AmqpBench.ConfirmWindow confirms = new AmqpBench.ConfirmWindow(publish);
       Histogram h =
           measured(
