@@ -1075,8 +1075,9 @@ final class KafkaMqConsumer implements Consumer {
         staged.discard();
       }
       synchronized (this) {
-        // Pipelined, a later delivery may fail too: the earliest one is read again first.
-        if (retryOffset < 0 || delivery.offset() <= retryOffset) {
+        // Pipelined, a later delivery may fail too: the earliest one is read again first and keeps
+        // its count. A retry offset below `done` is stale (passed since): replace it.
+        if (window == 1 || retryOffset < done || delivery.offset() <= retryOffset) {
           retryOffset = delivery.offset();
           retryAttempt = delivery.attempt() + 1;
         }
