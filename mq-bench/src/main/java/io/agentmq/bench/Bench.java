@@ -208,7 +208,8 @@ public final class Bench implements Callable<Integer> {
         : Files.createTempDirectory("agentmq-bench-kafka-");
   }
 
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteRecursively(Path dir) throws java.io.IOException {
     try (var paths = Files.walk(dir)) {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);

@@ -115,15 +115,7 @@ final class PipelineBench {
         return result;
       } finally {
         topics.withDeadLetterTopics().forEach(queue.admin()::deleteTopic);
-        deleteRecursively(repo);
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+        Bench.deleteRecursively(repo);
       }
     }
   }
