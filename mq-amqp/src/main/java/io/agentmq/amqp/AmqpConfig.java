@@ -4,7 +4,6 @@ import io.agentmq.api.ConfigSection;
 import io.agentmq.api.MqConfig;
 import java.net.URI;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +18,6 @@ final class AmqpConfig {
   static final String QUEUE_TYPE = "queue_type";
   static final String PREFETCH = "prefetch";
   static final String MANAGEMENT_URL = "management_url";
-  static final String REQUIRED_GROUPS = "required_groups";
   static final String SINGLE_ACTIVE_CONSUMER = "single_active_consumer";
   static final String PUBLISHER_CHANNELS = "publisher_channels";
   static final String DEDUP_WINDOW_MS = "dedup_window_ms";
@@ -32,7 +30,10 @@ final class AmqpConfig {
   final String queueType;
   final int prefetch;
   final URI managementUrl;
-  final Map<String, List<String>> requiredGroups = new LinkedHashMap<>();
+
+  /** {@code topics.<topic>.groups}: their queues are declared with the topic. */
+  final Map<String, List<String>> requiredGroups;
+
   final boolean singleActiveConsumer;
   final int publisherChannels;
   final Duration dedupWindow;
@@ -46,7 +47,6 @@ final class AmqpConfig {
             QUEUE_TYPE,
             PREFETCH,
             MANAGEMENT_URL,
-            REQUIRED_GROUPS,
             SINGLE_ACTIVE_CONSUMER,
             PUBLISHER_CHANNELS,
             DEDUP_WINDOW_MS));
@@ -66,17 +66,7 @@ final class AmqpConfig {
                 : "http://" + host + ":15672",
             "http",
             "https");
-    for (String entry : s.string(REQUIRED_GROUPS, "").split(",")) {
-      if (entry.isBlank()) {
-        continue;
-      }
-      String[] parts = entry.trim().split(":");
-      if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-        s.problem(REQUIRED_GROUPS, "a comma-separated list of topic:group");
-        break;
-      }
-      requiredGroups.computeIfAbsent(parts[0], t -> new java.util.ArrayList<>()).add(parts[1]);
-    }
+    this.requiredGroups = common.declaredGroups();
     this.singleActiveConsumer = s.bool(SINGLE_ACTIVE_CONSUMER, false);
     this.publisherChannels = s.integer(PUBLISHER_CHANNELS, 4, 1, 256);
     this.dedupWindow =

@@ -2,41 +2,35 @@ package io.agentmq.amqp;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import io.agentmq.api.Consumer;
-import io.agentmq.api.Health;
-import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MessagingException;
-import io.agentmq.api.MqConfig;
-import io.agentmq.api.Producer;
-import io.agentmq.api.Subscription;
+import io.agentmq.api.Subscriber;
 import io.agentmq.spi.ConsumerSettings;
-import io.agentmq.spi.QueueHealth;
-import java.util.LinkedHashMap;
+import io.agentmq.spi.support.AbstractMessageQueue;
+import io.agentmq.spi.support.ProducerHandle;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * A {@link MessageQueue} on RabbitMQ: one connection for publishing and one for consuming (so
- * publisher flow control never stalls consumers), both recovering automatically.
+ * A {@link io.agentmq.api.MessageQueue} on RabbitMQ: one connection for publishing and one for
+ * consuming (so publisher flow control never stalls consumers), both recovering automatically.
  */
-final class AmqpMessageQueue implements MessageQueue {
+final class AmqpMessageQueue extends AbstractMessageQueue {
   private final AmqpConfig config;
   private final Connection publishing;
   private final Connection consuming;
   private final ScheduledExecutorService timer;
   private final AmqpAdmin admin;
   private final AmqpPublisher publisher;
-  private final AmqpProducer contextProducer;
-  private final List<AmqpProducer> producers = new CopyOnWriteArrayList<>();
-  private final List<AmqpConsumer> consumers = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AmqpSender sender;
+  private final ProducerHandle handlerProducer;
   private volatile String blockedReason;
 
   AmqpMessageQueue(AmqpConfig config) {
+    super(AmqpProvider.NAME, config.common);
     this.config = config;
     ConnectionFactory factory = new ConnectionFactory();
     try {
@@ -58,9 +52,7 @@ final class AmqpMessageQueue implements MessageQueue {
               + config.where()
               + " (amqp.url, AMQP_URL): "
               + e.getClass().getSimpleName()
-              + (e.getMessage() == null
-                  ? ""
-                  : ": " + e.getMessage().replace(config.credentials()[1], "****")),
+              + (e.getMessage() == null ? "" : ": " + redactPassword(e.getMessage())),
           true,
           e);
     }
@@ -81,24 +73,20 @@ final class AmqpMessageQueue implements MessageQueue {
               config.common.sendTimeout().toNanos(),
               timer,
               admin::ensureTopic);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new MessagingException("opening publisher channels failed: " + e, true, e);
     }
-    this.contextProducer =
-        new AmqpProducer(publisher, config.common.maxMessageBytes(), false, p -> {});
+    this.sender = new AmqpSender(publisher, config.common.maxMessageBytes());
+    this.handlerProducer = ProducerHandle.borrowed(sender);
     // Declared over AMQP only: starting needs no management API.
     config.common.topics().keySet().forEach(admin::ensureTopic);
     config.requiredGroups.keySet().forEach(admin::ensureTopic);
   }
 
-  @Override
-  public String backend() {
-    return AmqpProvider.NAME;
-  }
-
-  @Override
-  public MqConfig config() {
-    return config.common;
+  /** The message of a connection error without the URL's password (an empty one is no secret). */
+  private String redactPassword(String message) {
+    String password = config.credentials()[1];
+    return password.isEmpty() ? message : message.replace(password, "****");
   }
 
   AmqpConfig amqpConfig() {
@@ -109,8 +97,8 @@ final class AmqpMessageQueue implements MessageQueue {
     return publisher;
   }
 
-  AmqpProducer contextProducer() {
-    return contextProducer;
+  ProducerHandle handlerProducer() {
+    return handlerProducer;
   }
 
   AmqpAdmin topology() {
@@ -122,21 +110,13 @@ final class AmqpMessageQueue implements MessageQueue {
   }
 
   @Override
-  public Producer createProducer() {
-    ensureOpen();
-    AmqpProducer producer =
-        new AmqpProducer(publisher, config.common.maxMessageBytes(), true, producers::remove);
-    producers.add(producer);
-    return producer;
+  protected ProducerHandle.Sender sender() {
+    return sender;
   }
 
   @Override
-  public Consumer subscribe(Subscription subscription) {
-    ensureOpen();
-    AmqpConsumer consumer =
-        new AmqpConsumer(ConsumerSettings.of(subscription, config.common), this, consumers::remove);
-    consumers.add(consumer);
-    return consumer;
+  protected Subscriber openSubscriber(ConsumerSettings settings, Consumer<Subscriber> onClose) {
+    return new AmqpSubscriber(settings, this, onClose);
   }
 
   @Override
@@ -146,33 +126,21 @@ final class AmqpMessageQueue implements MessageQueue {
   }
 
   @Override
-  public Health health() {
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("backend", AmqpProvider.NAME);
+  protected boolean checkBroker(Map<String, Object> details) {
     details.put("broker", config.where());
-    boolean up =
-        !closed.get() && publishing.isOpen() && consuming.isOpen() && blockedReason == null;
-    if (closed.get()) {
-      details.put("reason", "closed");
-    } else if (!publishing.isOpen() || !consuming.isOpen()) {
+    if (!publishing.isOpen() || !consuming.isOpen()) {
       details.put("reason", "connection to RabbitMQ lost; recovering");
-    } else if (blockedReason != null) {
-      details.put("reason", "RabbitMQ blocked publishing: " + blockedReason);
+      return false;
     }
-    return QueueHealth.of(details, up, consumers);
+    if (blockedReason != null) {
+      details.put("reason", "RabbitMQ blocked publishing: " + blockedReason);
+      return false;
+    }
+    return true;
   }
 
   @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    for (AmqpConsumer consumer : consumers) {
-      consumer.close();
-    }
-    for (AmqpProducer producer : producers) {
-      producer.close();
-    }
+  protected void closeBackend() {
     publisher.close();
     timer.shutdownNow();
     for (Connection connection : List.of(consuming, publishing)) {
@@ -181,12 +149,6 @@ final class AmqpMessageQueue implements MessageQueue {
       } catch (Exception e) {
         // closing anyway
       }
-    }
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("this MessageQueue is closed");
     }
   }
 }

@@ -3,6 +3,7 @@ package io.agentmq.amqp;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.spi.MessageQueueProvider;
+import java.util.Map;
 
 /** The {@code amqp} backend (RabbitMQ): set {@code MQ_BROKER_TYPE=amqp} and {@code AMQP_URL}. */
 public final class AmqpProvider implements MessageQueueProvider {
@@ -11,6 +12,12 @@ public final class AmqpProvider implements MessageQueueProvider {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** {@code AMQP_URL}: the broker's URL, credentials included. */
+  @Override
+  public Map<String, String> environmentAliases() {
+    return Map.of("AMQP_URL", "url");
   }
 
   @Override

@@ -248,7 +248,7 @@ final class AmqpPublisher implements AutoCloseable {
     headers.put(Headers.ID, message.id());
     headers.put(Headers.TIMESTAMP, Long.toString(message.timestampMillis()));
     headers.put(PUBLISH_ID, publishId);
-    message.key().ifPresent(key -> headers.put(AmqpMessages.KEY_HEADER, key));
+    message.key().ifPresent(key -> headers.put(AmqpCodec.KEY_HEADER, key));
     return new AMQP.BasicProperties.Builder()
         .messageId(message.id())
         .timestamp(new Date(message.timestampMillis()))
@@ -318,7 +318,7 @@ final class AmqpPublisher implements AutoCloseable {
                       + p.exchange
                       + "', so RabbitMQ returned message "
                       + p.message.id()
-                      + ": subscribe a consumer group first or declare it in amqp.required_groups"
+                      + ": subscribe a consumer group first or declare it in topics.<topic>.groups"
                       + " (topic:group)",
                   false));
         } else {

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.agentmq.api.ConfigException;
-import io.agentmq.api.Consumer;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Subscriber;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +38,7 @@ class AmqpBackendTest {
       assertThatThrownBy(() -> queue.createProducer().sendAndWait(topic, Message.ofText("lost?")))
           .isInstanceOf(MessagingException.class)
           .hasMessageContaining("no queue is bound to topic '" + topic + "'")
-          .hasMessageContaining("amqp.required_groups");
+          .hasMessageContaining("topics.<topic>.groups");
     }
   }
 
@@ -51,7 +51,7 @@ class AmqpBackendTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.required_groups", topic + ":auditors")
+                .declareGroups(topic, List.of("auditors"))
                 .build())) {
       String id = queue.createProducer().sendAndWait(topic, Message.ofText("early")).messageId();
       List<String> got = new CopyOnWriteArrayList<>();
@@ -69,7 +69,7 @@ class AmqpBackendTest {
         MessageQueue.create(
             MqConfig.builder().brokerType("amqp").set("amqp.url", AmqpTestBroker.url()).build())) {
       String topic = topic();
-      Consumer consumer = queue.subscribe(topic, "lagging", d -> {});
+      Subscriber consumer = queue.subscribe(topic, "lagging", d -> {});
       consumer.pause();
       var producer = queue.createProducer();
       for (int i = 0; i < 5; i++) {
@@ -100,19 +100,14 @@ class AmqpBackendTest {
   }
 
   @Test
-  @DisplayName("rejects a bad queue type and a malformed required-groups list")
+  @DisplayName("rejects a bad queue type, naming the accepted ones")
   void badSettings() {
     MqConfig config =
-        MqConfig.builder()
-            .brokerType("amqp")
-            .set("amqp.queue_type", "stream")
-            .set("amqp.required_groups", "no-colon")
-            .build();
+        MqConfig.builder().brokerType("amqp").set("amqp.queue_type", "stream").build();
 
     assertThatThrownBy(() -> MessageQueue.create(config))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("'amqp.queue_type' = 'stream'")
-        .hasMessageContaining("classic or quorum")
-        .hasMessageContaining("topic:group");
+        .hasMessageContaining("classic or quorum");
   }
 }

@@ -49,10 +49,10 @@ public interface MessageQueue extends AutoCloseable {
    * Starts consuming. Topics that do not exist yet are created with their configured settings.
    * Returns once the consumer has joined its group.
    */
-  Consumer subscribe(Subscription subscription);
+  Subscriber subscribe(Subscription subscription);
 
   /** Shorthand for a single topic with a synchronous handler and the configured options. */
-  default Consumer subscribe(String topic, String group, MessageHandler handler) {
+  default Subscriber subscribe(String topic, String group, MessageHandler handler) {
     return subscribe(Subscription.to(topic).group(group).handler(handler).build());
   }
 

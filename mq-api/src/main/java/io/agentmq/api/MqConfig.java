@@ -1,11 +1,8 @@
 package io.agentmq.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.agentmq.api.ConfigSection.Setting;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.agentmq.spi.MessageQueueProvider;
+import io.agentmq.spi.MessageQueueProviders;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -16,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -24,13 +22,16 @@ import java.util.stream.Collectors;
  * <p>Values come from four layers, lowest first: built-in defaults &lt; a YAML or JSON file ({@code
  * MQ_CONFIG} or {@link Builder#file}) &lt; environment variables &lt; programmatic overrides
  * ({@link Builder#set}). Keys are snake_case and nested in files ({@code retry:
- * {initial_backoff_ms: 50}}) or dotted in code ({@code retry.initial_backoff_ms}). A bad value or
- * an unknown key fails {@link Builder#build()} with a {@link ConfigException} that names the key,
- * the source, the value and what is accepted. Secrets never appear in {@link #toString()} or
- * errors.
+ * {initial_backoff_ms: 50}}) or dotted in code ({@code retry.initial_backoff_ms}). Environment
+ * variables map by one rule, {@code MQ_<SECTION>_<KEY>} to {@code section.key} ({@code
+ * MQ_RETRY_INITIAL_BACKOFF_MS}; a double underscore for a deeper dot), plus the aliases a backend
+ * or an application declares ({@code KAFKA_BOOTSTRAP_SERVERS}). A bad value or an unknown key fails
+ * {@link Builder#build()} with a {@link ConfigException} that names the key, the source, the value
+ * and what is accepted. Secrets never appear in {@link #toString()} or errors.
  *
- * <p>Keys under {@code memory.}, {@code kafka.} and {@code amqp.} belong to that backend, which
- * reads and validates them through {@link #section(String)}.
+ * <p>The configuration is open: each installed backend owns the section it declares ({@link
+ * MessageQueueProvider#configSection()}, e.g. {@code kafka.*}) and an application registers its own
+ * ({@link Builder#section}); their owners read and validate them through {@link #section(String)}.
  */
 public final class MqConfig {
   public static final String BROKER_TYPE = "broker_type";
@@ -51,30 +52,8 @@ public final class MqConfig {
   public static final String TOPIC_DEFAULT_REPLICATION_FACTOR = "topic_defaults.replication_factor";
   public static final String TOPIC_DEFAULT_RETENTION_MS = "topic_defaults.retention_ms";
 
-  /** Environment variables and the keys they set. */
-  public static final Map<String, String> ENVIRONMENT_VARIABLES =
-      Collections.unmodifiableMap(
-          new LinkedHashMap<>(
-              Map.of(
-                  "MQ_BROKER_TYPE", BROKER_TYPE,
-                  "KAFKA_BOOTSTRAP_SERVERS", "kafka.bootstrap_servers",
-                  "AMQP_URL", "amqp.url",
-                  "MQ_DELIVERY_MODE", DELIVERY_MODE,
-                  "MQ_MAX_RETRIES", MAX_RETRIES,
-                  "MQ_ENABLE_DEAD_LETTER", ENABLE_DEAD_LETTER,
-                  "REQUEST_PLANNER_GROUP", "groups.request_planner",
-                  "CODE_PLANNER_GROUP", "groups.code_planner",
-                  "CODING_AGENT_GROUP", "groups.coding_agent",
-                  "ORCHESTRATOR_GROUP", "groups.orchestrator")));
-
   /** Environment variable naming the configuration file. */
   public static final String CONFIG_FILE_VARIABLE = "MQ_CONFIG";
-
-  /** Sections owned by backends; their keys are validated by the backend. */
-  public static final Set<String> BACKEND_SECTIONS = Set.of("memory", "kafka", "amqp");
-
-  /** Sections read by the applications built on AgentMQ: {@code agents.*}, the agent pipeline's. */
-  public static final Set<String> APPLICATION_SECTIONS = Set.of("agents");
 
   private static final Set<String> CORE_KEYS =
       Set.of(
@@ -96,8 +75,9 @@ public final class MqConfig {
           TOPIC_DEFAULT_REPLICATION_FACTOR,
           TOPIC_DEFAULT_RETENTION_MS);
 
-  private static final Set<String> TOPIC_SETTINGS =
-      Set.of("partitions", "replication_factor", "retention_ms");
+  /** Sections of the core keys, for the environment mapping. */
+  private static final Set<String> CORE_SECTIONS =
+      Set.of("retry", "producer", "consumer", "topic_defaults", "topics");
 
   private final Map<String, Setting> settings;
   private final String brokerType;
@@ -111,30 +91,28 @@ public final class MqConfig {
   private final Duration closeTimeout;
   private final Duration stallTimeout;
   private final TopicSpec topicDefaults;
-  private final Map<String, TopicSpec> topics;
-  private final Map<String, String> groups;
+  private final TopicSettings topics;
 
-  private MqConfig(Map<String, Setting> settings) {
+  private MqConfig(Map<String, Setting> settings, Set<String> ownedSections) {
     this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
     Map<String, Setting> core = new LinkedHashMap<>();
     Map<String, Setting> topicSettings = new LinkedHashMap<>();
-    Map<String, Setting> groupSettings = new LinkedHashMap<>();
-    for (Map.Entry<String, Setting> e : settings.entrySet()) {
-      String key = e.getKey();
-      String section = key.contains(".") ? key.substring(0, key.indexOf('.')) : "";
-      if (section.equals("topics")) {
-        topicSettings.put(key, e.getValue());
-      } else if (section.equals("groups")) {
-        groupSettings.put(key, e.getValue());
-      } else if (!BACKEND_SECTIONS.contains(section) && !APPLICATION_SECTIONS.contains(section)) {
-        core.put(key, e.getValue());
-      }
-    }
+    settings.forEach(
+        (key, setting) -> {
+          String section = key.contains(".") ? key.substring(0, key.indexOf('.')) : "";
+          if (key.startsWith(TopicSettings.PREFIX)) {
+            topicSettings.put(key, setting);
+          } else if (!ownedSections.contains(section)) {
+            core.put(key, setting);
+          }
+        });
     ConfigSection c = new ConfigSection("", core);
     c.rejectUnknownKeys(
         CORE_KEYS,
-        "topics.<topic>.{partitions,replication_factor,retention_ms}, groups.<role>, and the"
-            + " backend sections memory.*, kafka.*, amqp.*, and agents.*");
+        TopicSettings.ACCEPTED
+            + ", and the sections "
+            + ownedSections.stream().map(s -> s + ".*").collect(Collectors.joining(", "))
+            + " (of the installed backends and the application)");
     this.brokerType = c.string(BROKER_TYPE, "memory").trim().toLowerCase(Locale.ROOT);
     if (brokerType.isEmpty()) {
       c.problem(BROKER_TYPE, "the name of an installed backend: memory, kafka or amqp");
@@ -150,15 +128,9 @@ public final class MqConfig {
     double jitter = c.decimal(RETRY_JITTER, d.jitter(), 0.0, 1.0);
     if (max.compareTo(initial) < 0) {
       c.addProblem(
-          "'"
-              + RETRY_MAX_BACKOFF_MS
-              + "' = "
-              + max.toMillis()
-              + " is below '"
-              + RETRY_INITIAL_BACKOFF_MS
-              + "' = "
-              + initial.toMillis()
-              + "; expected max >= initial");
+          String.format(
+              "'%s' = %d is below '%s' = %d; expected max >= initial",
+              RETRY_MAX_BACKOFF_MS, max.toMillis(), RETRY_INITIAL_BACKOFF_MS, initial.toMillis()));
       max = initial;
     }
     this.retryPolicy = new RetryPolicy(maxRetries, initial, max, multiplier, jitter);
@@ -190,74 +162,8 @@ public final class MqConfig {
                     Duration.ofMillis(1),
                     Duration.ofMillis(Long.MAX_VALUE)));
     this.topicDefaults = new TopicSpec("topic-defaults", partitions, replication, retention);
-    this.topics = parseTopics(topicSettings, c);
-    this.groups = parseGroups(groupSettings, c);
+    this.topics = new TopicSettings(topicSettings, topicDefaults, c);
     c.throwIfInvalid();
-  }
-
-  private Map<String, TopicSpec> parseTopics(Map<String, Setting> raw, ConfigSection core) {
-    Map<String, Map<String, Setting>> byTopic = new TreeMap<>();
-    for (Map.Entry<String, Setting> e : raw.entrySet()) {
-      String rest = e.getKey().substring("topics.".length());
-      int dot = rest.lastIndexOf('.');
-      String setting = dot < 0 ? "" : rest.substring(dot + 1);
-      String topic = dot < 0 ? rest : rest.substring(0, dot);
-      if (!TOPIC_SETTINGS.contains(setting) || !TopicSpec.isValidName(topic)) {
-        core.addProblem(
-            "unknown key '"
-                + e.getKey()
-                + "' ("
-                + e.getValue().source()
-                + "); accepted: topics.<topic>.partitions, topics.<topic>.replication_factor,"
-                + " topics.<topic>.retention_ms, where <topic> has "
-                + TopicSpec.NAME_RULE);
-        continue;
-      }
-      byTopic.computeIfAbsent(topic, t -> new LinkedHashMap<>()).put(setting, e.getValue());
-    }
-    Map<String, TopicSpec> result = new TreeMap<>();
-    byTopic.forEach(
-        (topic, values) -> {
-          ConfigSection s = new ConfigSection("topics." + topic + ".", values);
-          int partitions = s.integer("partitions", topicDefaults.partitions(), 1, 100_000);
-          int replication =
-              s.integer(
-                  "replication_factor", topicDefaults.replicationFactor(), 1, Short.MAX_VALUE);
-          Optional<Duration> retention =
-              s.string("retention_ms").isEmpty()
-                  ? topicDefaults.retention()
-                  : Optional.of(
-                      s.millis(
-                          "retention_ms",
-                          Duration.ofDays(7),
-                          Duration.ofMillis(1),
-                          Duration.ofMillis(Long.MAX_VALUE)));
-          s.problems().forEach(core::addProblem);
-          result.put(topic, new TopicSpec(topic, partitions, replication, retention));
-        });
-    return Collections.unmodifiableMap(result);
-  }
-
-  private static Map<String, String> parseGroups(Map<String, Setting> raw, ConfigSection core) {
-    Map<String, String> result = new TreeMap<>();
-    raw.forEach(
-        (key, setting) -> {
-          String role = key.substring("groups.".length());
-          if (!TopicSpec.isValidName(setting.value())) {
-            core.addProblem(
-                "'"
-                    + key
-                    + "' = '"
-                    + setting.value()
-                    + "' ("
-                    + setting.source()
-                    + ") is not accepted; expected a group name of "
-                    + TopicSpec.NAME_RULE);
-          } else {
-            result.put(role, setting.value());
-          }
-        });
-    return Collections.unmodifiableMap(result);
   }
 
   /** Built-in defaults only. */
@@ -309,7 +215,7 @@ public final class MqConfig {
     return startFrom;
   }
 
-  /** How long {@link Consumer#close()} waits for in-flight handlers. */
+  /** How long {@link Subscriber#close()} waits for in-flight handlers. */
   public Duration closeTimeout() {
     return closeTimeout;
   }
@@ -321,21 +227,24 @@ public final class MqConfig {
 
   /** Settings of {@code name}: from {@code topics.<name>.*}, else {@code topic_defaults.*}. */
   public TopicSpec topic(String name) {
-    TopicSpec spec = topics.get(name);
+    TopicSpec spec = topics.specs.get(name);
     return spec != null ? spec : topicDefaults.withName(TopicSpec.requireValidName(name));
   }
 
   /** Topics configured under {@code topics.*}. */
   public Map<String, TopicSpec> topics() {
-    return topics;
+    return topics.specs;
   }
 
   /**
-   * The consumer group of a role (e.g. {@code request_planner}, set by {@code
-   * REQUEST_PLANNER_GROUP}); when not configured, the role with {@code -} for {@code _}.
+   * The groups each topic names in {@code topics.<topic>.groups}: they must keep the topic's
+   * messages from its first publish on, whichever service starts first. Each backend decides what
+   * that takes: RabbitMQ declares the groups' durable queues up front (it refuses a message no
+   * queue would keep); Kafka and the in-memory broker keep every message for groups that join
+   * later.
    */
-  public String group(String role) {
-    return groups.getOrDefault(role, role.replace('_', '-'));
+  public Map<String, List<String>> declaredGroups() {
+    return topics.groups;
   }
 
   /** The settings under {@code <name>.}, e.g. {@code section("kafka")} for {@code kafka.*}. */
@@ -373,6 +282,8 @@ public final class MqConfig {
     private Path file;
     private Map<String, String> environment = Map.of();
     private final Map<String, String> overrides = new LinkedHashMap<>();
+    private final Set<String> sections = new TreeSet<>();
+    private final Map<String, String> aliases = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -383,11 +294,29 @@ public final class MqConfig {
     }
 
     /**
-     * The environment to read ({@link #ENVIRONMENT_VARIABLES} and {@code MQ_CONFIG}); usually
+     * The environment to read ({@code MQ_*}, the declared aliases and {@code MQ_CONFIG}); usually
      * {@code System.getenv()}.
      */
     public Builder environment(Map<String, String> env) {
       this.environment = Map.copyOf(env);
+      return this;
+    }
+
+    /**
+     * Registers a section the application owns, e.g. {@code agents} for {@code agents.*}: its keys
+     * are accepted here and validated by the application through {@link MqConfig#section}.
+     */
+    public Builder section(String name) {
+      sections.add(name);
+      return this;
+    }
+
+    /**
+     * Registers an environment variable of the application's that sets {@code key}, beside the
+     * generic {@code MQ_<SECTION>_<KEY>} names, e.g. {@code REQUEST_PLANNER_GROUP}.
+     */
+    public Builder alias(String variable, String key) {
+      aliases.put(variable, key);
       return this;
     }
 
@@ -419,103 +348,45 @@ public final class MqConfig {
     }
 
     public Builder topic(TopicSpec spec) {
-      set("topics." + spec.name() + ".partitions", Integer.toString(spec.partitions()));
-      set(
-          "topics." + spec.name() + ".replication_factor",
-          Integer.toString(spec.replicationFactor()));
-      spec.retention()
-          .ifPresent(
-              r -> set("topics." + spec.name() + ".retention_ms", Long.toString(r.toMillis())));
+      String prefix = TopicSettings.PREFIX + spec.name() + ".";
+      set(prefix + "partitions", Integer.toString(spec.partitions()));
+      set(prefix + "replication_factor", Integer.toString(spec.replicationFactor()));
+      spec.retention().ifPresent(r -> set(prefix + "retention_ms", Long.toString(r.toMillis())));
       return this;
     }
 
-    public Builder group(String role, String group) {
-      return set("groups." + role, group);
+    /** Declares groups that keep {@code topic}'s messages from its first publish on. */
+    public Builder declareGroups(String topic, List<String> groups) {
+      return set(TopicSettings.PREFIX + topic + ".groups", String.join(",", groups));
     }
 
     /**
      * @throws ConfigException listing every invalid or unknown setting, or an unreadable file
      */
     public MqConfig build() {
+      Set<String> owned = new TreeSet<>(sections);
+      Map<String, String> variables = new LinkedHashMap<>();
+      for (MessageQueueProvider provider : MessageQueueProviders.installed().values()) {
+        String section = provider.configSection();
+        owned.add(section);
+        provider.environmentAliases().forEach((v, key) -> variables.put(v, section + "." + key));
+      }
+      variables.putAll(aliases);
+      Set<String> known = new TreeSet<>(owned);
+      known.addAll(CORE_SECTIONS);
+
       Map<String, Setting> merged = new LinkedHashMap<>();
       Path configFile = file;
       if (configFile == null && environment.get(CONFIG_FILE_VARIABLE) != null) {
         configFile = Path.of(environment.get(CONFIG_FILE_VARIABLE));
       }
       if (configFile != null) {
-        merged.putAll(readFile(configFile));
+        merged.putAll(ConfigFiles.read(configFile));
       }
-      ENVIRONMENT_VARIABLES.forEach(
-          (variable, key) -> {
-            String value = environment.get(variable);
-            if (value != null && !value.isBlank()) {
-              merged.put(key, new Setting(value, "environment variable " + variable));
-            }
-          });
+      merged.putAll(
+          ConfigEnvironment.read(environment, variables, known, Set.of(CONFIG_FILE_VARIABLE)));
       overrides.forEach((key, value) -> merged.put(key, new Setting(value, "override")));
-      return new MqConfig(merged);
-    }
-
-    private static Map<String, Setting> readFile(Path path) {
-      String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-      boolean json = name.endsWith(".json");
-      if (!json && !name.endsWith(".yaml") && !name.endsWith(".yml")) {
-        throw new ConfigException(
-            "configuration file '" + path + "' must end in .yaml, .yml or .json");
-      }
-      JsonNode root;
-      try {
-        ObjectMapper mapper = json ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
-        root = mapper.readTree(Files.readAllBytes(path));
-      } catch (IOException e) {
-        throw new ConfigException(
-            "cannot read configuration file '"
-                + path
-                + "': "
-                + e.getClass().getSimpleName()
-                + ": "
-                + e.getMessage());
-      }
-      Map<String, Setting> out = new LinkedHashMap<>();
-      if (root == null || root.isMissingNode() || root.isNull()) {
-        return out;
-      }
-      if (!root.isObject()) {
-        throw new ConfigException(
-            "configuration file '" + path + "' must hold a mapping of keys to values");
-      }
-      List<String> problems = new java.util.ArrayList<>();
-      flatten("", root, "file " + path, out, problems);
-      if (!problems.isEmpty()) {
-        throw new ConfigException(problems);
-      }
-      return out;
-    }
-
-    private static void flatten(
-        String prefix,
-        JsonNode node,
-        String source,
-        Map<String, Setting> out,
-        List<String> problems) {
-      for (Map.Entry<String, JsonNode> e : node.properties()) {
-        String key = prefix + e.getKey();
-        JsonNode value = e.getValue();
-        if (value.isObject()) {
-          flatten(key + ".", value, source, out, problems);
-        } else if (value.isValueNode() && !value.isNull()) {
-          out.put(key, new Setting(value.asText(), source));
-        } else {
-          problems.add(
-              "'"
-                  + key
-                  + "' ("
-                  + source
-                  + ") is "
-                  + (value.isNull() ? "empty" : "a list")
-                  + "; expected a single value");
-        }
-      }
+      return new MqConfig(merged, owned);
     }
   }
 }

@@ -24,6 +24,7 @@ public final class Subscription {
   private final RetryPolicy retryPolicy;
   private final DeadLetterPolicy deadLetterPolicy;
   private final StartPosition startFrom;
+  private final DeliveryObserver observer;
 
   private Subscription(Builder b) {
     this.topics = List.copyOf(b.topics);
@@ -36,6 +37,7 @@ public final class Subscription {
     this.retryPolicy = b.retryPolicy;
     this.deadLetterPolicy = b.deadLetterPolicy;
     this.startFrom = b.startFrom;
+    this.observer = b.observer;
   }
 
   /** Starts a subscription to one or more topics. */
@@ -66,6 +68,11 @@ public final class Subscription {
 
   public Optional<Integer> concurrency() {
     return Optional.ofNullable(concurrency);
+  }
+
+  /** Told how each delivery ended; {@link DeliveryObserver#NONE} by default. */
+  public DeliveryObserver observer() {
+    return observer;
   }
 
   /** How many deliveries of one partition an async handler may have unfinished (default 1). */
@@ -106,6 +113,7 @@ public final class Subscription {
     private RetryPolicy retryPolicy;
     private DeadLetterPolicy deadLetterPolicy;
     private StartPosition startFrom;
+    private DeliveryObserver observer = DeliveryObserver.NONE;
 
     private Builder() {}
 
@@ -186,6 +194,12 @@ public final class Subscription {
      */
     public Builder startFrom(StartPosition position) {
       this.startFrom = Objects.requireNonNull(position, "startFrom");
+      return this;
+    }
+
+    /** Told how each delivery ended: acknowledged, scheduled for redelivery, dead-lettered. */
+    public Builder observer(DeliveryObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

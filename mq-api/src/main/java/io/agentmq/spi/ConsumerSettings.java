@@ -3,6 +3,7 @@ package io.agentmq.spi;
 import io.agentmq.api.AsyncMessageHandler;
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.DeliveryObserver;
 import io.agentmq.api.MessageHandler;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.RetryPolicy;
@@ -18,6 +19,8 @@ import java.util.List;
  * @param handler the synchronous handler, or {@code null} when {@code asyncHandler} is set
  * @param asyncHandler the asynchronous handler, or {@code null} when {@code handler} is set
  * @param maxInFlight how many deliveries of one partition an async handler may have unfinished
+ * @param maxMessageBytes the largest message a handler may send
+ * @param observer told how each delivery ended
  */
 public record ConsumerSettings(
     List<String> topics,
@@ -31,7 +34,9 @@ public record ConsumerSettings(
     DeadLetterPolicy deadLetterPolicy,
     StartPosition startFrom,
     Duration closeTimeout,
-    Duration stallTimeout) {
+    Duration stallTimeout,
+    int maxMessageBytes,
+    DeliveryObserver observer) {
 
   public static ConsumerSettings of(Subscription s, MqConfig config) {
     return new ConsumerSettings(
@@ -46,6 +51,8 @@ public record ConsumerSettings(
         s.deadLetterPolicy().orElse(config.deadLetterPolicy()),
         s.startFrom().orElse(config.startFrom()),
         config.closeTimeout(),
-        config.stallTimeout());
+        config.stallTimeout(),
+        config.maxMessageBytes(),
+        s.observer());
   }
 }

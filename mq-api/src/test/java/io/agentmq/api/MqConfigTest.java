@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
@@ -40,7 +41,7 @@ class MqConfigTest {
       assertThat(c.consumerConcurrency()).isEqualTo(1);
       assertThat(c.startFrom()).isEqualTo(StartPosition.EARLIEST);
       assertThat(c.topic("plan.in")).isEqualTo(new TopicSpec("plan.in", 4, 1, Optional.empty()));
-      assertThat(c.group("request_planner")).isEqualTo("request-planner");
+      assertThat(c.declaredGroups()).isEmpty();
     }
   }
 
@@ -85,50 +86,66 @@ class MqConfigTest {
     }
 
     @Test
-    @DisplayName("reads JSON files, per-topic settings with dotted topic names, and groups")
+    @DisplayName(
+        "reads JSON files, per-topic settings with dotted topic names, and declared groups")
     void json() throws IOException {
       Path file =
           write(
               "mq.json",
               """
-              {"topics": {"plan.in": {"partitions": 6, "retention_ms": 60000}},
-               "topic_defaults": {"partitions": 2},
-               "groups": {"request_planner": "planners"}}
+              {"topics": {"plan.in": {"partitions": 6, "retention_ms": 60000,
+                                      "groups": "planners, auditors"}},
+               "topic_defaults": {"partitions": 2}}
               """);
 
-      MqConfig c =
-          MqConfig.builder().file(file).environment(Map.of("CODE_PLANNER_GROUP", "coders")).build();
+      MqConfig c = MqConfig.builder().file(file).build();
 
       assertThat(c.topic("plan.in"))
           .isEqualTo(new TopicSpec("plan.in", 6, 1, Optional.of(Duration.ofMinutes(1))));
       assertThat(c.topic("other").partitions()).isEqualTo(2);
-      assertThat(c.group("request_planner")).isEqualTo("planners");
-      assertThat(c.group("code_planner")).isEqualTo("coders");
+      assertThat(c.declaredGroups())
+          .containsExactly(Map.entry("plan.in", List.of("planners", "auditors")));
     }
 
     @Test
-    @DisplayName("maps every documented environment variable to its key")
+    @DisplayName("maps MQ_<SECTION>_<KEY> to section.key, and a registered alias to its key")
     void environmentVariables() {
       MqConfig c =
           MqConfig.builder()
+              .section("kafka")
+              .section("myapp")
+              .alias("MYAPP_LISTEN", "myapp.http.listen")
               .environment(
                   Map.of(
                       "MQ_BROKER_TYPE", "amqp",
-                      "KAFKA_BOOTSTRAP_SERVERS", "k1:9092",
-                      "AMQP_URL", "amqp://u:p@h:5672",
                       "MQ_ENABLE_DEAD_LETTER", "false",
-                      "REQUEST_PLANNER_GROUP", "rp",
-                      "CODING_AGENT_GROUP", "ca",
-                      "ORCHESTRATOR_GROUP", "orch"))
+                      "MQ_RETRY_INITIAL_BACKOFF_MS", "75",
+                      "MQ_TOPIC_DEFAULTS_PARTITIONS", "3",
+                      "MQ_KAFKA_BOOTSTRAP_SERVERS", "k1:9092",
+                      "MQ_MYAPP_CODING__BUILD_COMMAND", "make",
+                      "MYAPP_LISTEN", "127.0.0.1:8080",
+                      "HOME", "/root"))
               .build();
 
       assertThat(c.brokerType()).isEqualTo("amqp");
-      assertThat(c.section("kafka").string("bootstrap_servers")).contains("k1:9092");
-      assertThat(c.section("amqp").string("url")).contains("amqp://u:p@h:5672");
       assertThat(c.deadLetterPolicy().enabled()).isFalse();
-      assertThat(c.group("request_planner")).isEqualTo("rp");
-      assertThat(c.group("coding_agent")).isEqualTo("ca");
-      assertThat(c.group("orchestrator")).isEqualTo("orch");
+      assertThat(c.retryPolicy().initialBackoff()).isEqualTo(Duration.ofMillis(75));
+      assertThat(c.topic("any").partitions()).isEqualTo(3);
+      assertThat(c.section("kafka").string("bootstrap_servers")).contains("k1:9092");
+      assertThat(c.section("myapp").string("coding.build_command")).contains("make");
+      assertThat(c.section("myapp").string("http.listen")).contains("127.0.0.1:8080");
+      assertThat(c.sourceOf("myapp.http.listen")).isEqualTo("environment variable MYAPP_LISTEN");
+    }
+
+    @Test
+    @DisplayName("names the generic variable of any key")
+    void variableNames() {
+      assertThat(ConfigEnvironment.variableOf("retry.initial_backoff_ms"))
+          .isEqualTo("MQ_RETRY_INITIAL_BACKOFF_MS");
+      assertThat(ConfigEnvironment.variableOf("agents.coding.build_command"))
+          .isEqualTo("MQ_AGENTS_CODING__BUILD_COMMAND");
+      assertThat(ConfigEnvironment.keyOf("MQ_AGENTS_CODING__BUILD_COMMAND", List.of("agents")))
+          .isEqualTo("agents.coding.build_command");
     }
   }
 
@@ -174,12 +191,23 @@ class MqConfigTest {
                   MqConfig.builder()
                       .set("topics.plan.in.partitons", "3")
                       .set("topics.plan.in.partitions", "0")
-                      .group("orchestrator", "has space")
+                      .declareGroups("plan.in", List.of("has space"))
                       .build())
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("unknown key 'topics.plan.in.partitons'")
           .hasMessageContaining("'topics.plan.in.partitions' = '0'")
-          .hasMessageContaining("'groups.orchestrator' = 'has space'");
+          .hasMessageContaining("'topics.plan.in.groups' = 'has space'");
+    }
+
+    @Test
+    @DisplayName(
+        "rejects a section no installed backend nor the application owns, listing those that are")
+    void unknownSection() {
+      assertThatThrownBy(
+              () -> MqConfig.builder().section("agents").set("nats.url", "nats://x").build())
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("unknown key 'nats.url' (override)")
+          .hasMessageContaining("agents.*");
     }
 
     @Test
@@ -217,7 +245,9 @@ class MqConfigTest {
     void toStringRedacts() {
       MqConfig c =
           MqConfig.builder()
-              .environment(Map.of("AMQP_URL", "amqp://agent:s3cr3t-pw@rabbit:5672/vhost"))
+              .section("kafka")
+              .section("amqp")
+              .environment(Map.of("MQ_AMQP_URL", "amqp://agent:s3cr3t-pw@rabbit:5672/vhost"))
               .set("kafka.sasl.jaas.config", "PlainLoginModule password=\"hunter2\"")
               .set("amqp.password", "hunter3")
               .build();
@@ -230,7 +260,7 @@ class MqConfigTest {
     @Test
     @DisplayName("never shows a secret's value in a validation error")
     void errorsRedact() {
-      MqConfig c = MqConfig.builder().set("amqp.password", "hunter2").build();
+      MqConfig c = MqConfig.builder().section("amqp").set("amqp.password", "hunter2").build();
       ConfigSection section = c.section("amqp");
 
       section.integer("password", 0, 0, 10);

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
@@ -51,17 +50,16 @@ final class AmqpBench {
     for (String type : new String[] {"classic", "quorum"}) {
       String prefix = "bench-amqp-" + ProcessHandle.current().pid() + "-" + type;
       // Every round's topic is known up front, so the AgentMQ side declares its queue with it.
-      StringJoiner groups = new StringJoiner(",");
+      MqConfig.Builder builder = MqConfig.builder();
       for (int i = 0; i <= rounds; i++) {
-        groups.add(prefix + "-produce-" + i + ":" + GROUP);
+        builder.declareGroups(prefix + "-produce-" + i, List.of(GROUP));
       }
       MqConfig config =
-          MqConfig.builder()
+          builder
               .brokerType("amqp")
               .set("amqp.url", url)
               .set("amqp.queue_type", type)
               .set("amqp.prefetch", Integer.toString(WINDOW))
-              .set("amqp.required_groups", groups.toString())
               .deadLetter(false)
               .build();
       ConnectionFactory factory = new ConnectionFactory();

@@ -3,11 +3,11 @@ package io.agentmq.bench;
 import com.google.inject.Module;
 import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.CodingAgent;
+import io.agentmq.agents.DemoRepository;
 import io.agentmq.agents.DryRunCodingAgent;
 import io.agentmq.agents.Pipeline;
 import io.agentmq.agents.PipelineLoad;
 import io.agentmq.agents.PipelineTopics;
-import io.agentmq.agents.cli.DemoRepository;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import java.nio.file.Files;
@@ -84,10 +84,12 @@ final class PipelineBench {
   private PipelineLoad.Result run(Backend backend, boolean dryRun, int requests) throws Exception {
     String prefix = "bench" + ProcessHandle.current().pid() + "-" + (++runs) + ".";
     MqConfig.Builder b =
-        backend.configure().apply(MqConfig.builder()).set("agents.topic_prefix", prefix);
-    PipelineTopics topics = AgentsConfig.of(b.build()).topics();
-    b.set("amqp.required_groups", topics.readers(b.build()));
-    MqConfig config = b.build();
+        backend
+            .configure()
+            .apply(AgentsConfig.register(MqConfig.builder()))
+            .set("agents.topic_prefix", prefix);
+    MqConfig config = AgentsConfig.withReaders(b);
+    PipelineTopics topics = AgentsConfig.of(config).topics();
     Path repo = DemoRepository.create(Files.createTempDirectory("agentmq-bench-repo-"));
     List<Module> modules = new ArrayList<>();
     if (dryRun) {

@@ -1,5 +1,6 @@
 package io.agentmq.bench;
 
+import io.agentmq.agents.PipelineSchemas;
 import io.agentmq.proto.v1.ChangeRequest;
 import io.agentmq.proto.v1.Plan;
 import io.agentmq.serialization.ContentType;
@@ -40,7 +41,7 @@ public class SerializationBenchmark {
 
   @Setup
   public void setUp() {
-    codec = MessageCodec.create().encodingAs(contentType);
+    codec = PipelineSchemas.codec().encodingAs(contentType);
     changeRequest = Samples.changeRequest();
     plan = Samples.plan();
   }

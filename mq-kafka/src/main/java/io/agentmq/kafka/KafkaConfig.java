@@ -2,6 +2,7 @@ package io.agentmq.kafka;
 
 import io.agentmq.api.ConfigSection;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.StartPosition;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -147,13 +148,15 @@ final class KafkaConfig {
    * Consumers read {@code read_committed} always: they never see records of aborted transactions,
    * and for data written without transactions it makes no difference.
    */
-  Map<String, Object> consumerProperties(String group, boolean earliest) {
+  Map<String, Object> consumerProperties(String group, StartPosition startFrom) {
     Map<String, Object> p = base();
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, earliest ? "earliest" : "latest");
+    p.put(
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        startFrom == StartPosition.EARLIEST ? "earliest" : "latest");
     p.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) maxPollInterval.toMillis());
     p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) requestTimeout.toMillis());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,44 +1,35 @@
 package io.agentmq.kafka;
 
-import io.agentmq.api.Consumer;
-import io.agentmq.api.DeliveryReport;
-import io.agentmq.api.Health;
-import io.agentmq.api.Message;
-import io.agentmq.api.MessageQueue;
-import io.agentmq.api.MqConfig;
-import io.agentmq.api.Producer;
-import io.agentmq.api.Subscription;
+import io.agentmq.api.Subscriber;
+import io.agentmq.kafka.consumer.KafkaSubscriber;
+import io.agentmq.kafka.consumer.QueueLink;
 import io.agentmq.spi.ConsumerSettings;
-import io.agentmq.spi.QueueHealth;
+import io.agentmq.spi.support.AbstractMessageQueue;
+import io.agentmq.spi.support.ProducerHandle;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 /**
- * A {@link MessageQueue} on a Kafka cluster: one shared {@link KafkaProducer}, one admin client,
- * and a {@code KafkaConsumer} per subscription.
+ * A {@link io.agentmq.api.MessageQueue} on a Kafka cluster: one shared {@link KafkaProducer}, one
+ * admin client, and a {@code KafkaConsumer} per subscription.
  */
-final class KafkaMessageQueue implements MessageQueue {
+final class KafkaMessageQueue extends AbstractMessageQueue {
   private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
   private final KafkaConfig config;
   private final Admin adminClient;
   private final KafkaAdmin admin;
   private final KafkaProducer<byte[], byte[]> producer;
-  private final KafkaMqProducer contextProducer;
-  private final List<KafkaMqProducer> producers = new CopyOnWriteArrayList<>();
-  private final List<KafkaMqConsumer> consumers = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final KafkaSender sender;
+  private final ProducerHandle handlerProducer;
 
   KafkaMessageQueue(KafkaConfig config) {
+    super(KafkaProvider.NAME, config.common);
     this.config = config;
     this.adminClient = Admin.create(config.adminProperties());
     try {
@@ -59,59 +50,41 @@ final class KafkaMessageQueue implements MessageQueue {
     }
     this.admin = new KafkaAdmin(adminClient, config);
     this.producer = new KafkaProducer<>(config.producerProperties());
-    this.contextProducer =
-        new KafkaMqProducer(this, producer, config.common.maxMessageBytes(), false, p -> {});
+    this.sender = new KafkaSender(producer, admin, config.common.maxMessageBytes());
+    this.handlerProducer = ProducerHandle.borrowed(sender);
     config.common.topics().values().forEach(admin::createTopic);
   }
 
   @Override
-  public String backend() {
-    return KafkaProvider.NAME;
+  protected ProducerHandle.Sender sender() {
+    return sender;
   }
 
   @Override
-  public MqConfig config() {
-    return config.common;
-  }
-
-  KafkaConfig kafkaConfig() {
-    return config;
-  }
-
-  @Override
-  public Producer createProducer() {
-    ensureOpen();
-    KafkaMqProducer handle =
-        new KafkaMqProducer(
-            this, producer, config.common.maxMessageBytes(), true, producers::remove);
-    producers.add(handle);
-    return handle;
-  }
-
-  /** The producer handed to handlers in {@link io.agentmq.api.Delivery#producer()}. */
-  KafkaMqProducer contextProducer() {
-    return contextProducer;
-  }
-
-  /** Publishes through the shared producer (dead letters, handlers' sends). */
-  CompletableFuture<DeliveryReport> publish(String topic, Message message) {
-    return KafkaMqProducer.send(producer, this, topic, message);
-  }
-
-  @Override
-  public Consumer subscribe(Subscription subscription) {
-    ensureOpen();
-    ConsumerSettings settings = ConsumerSettings.of(subscription, config.common);
+  protected Subscriber openSubscriber(ConsumerSettings settings, Consumer<Subscriber> onClose) {
     settings.topics().forEach(admin::ensureTopic);
-    KafkaMqConsumer consumer = new KafkaMqConsumer(settings, this, consumers::remove);
-    consumers.add(consumer);
-    consumer.awaitAssignment();
-    return consumer;
+    return new KafkaSubscriber(settings, link(settings), onClose);
   }
 
-  /** The admin, for internal paths that must work while the queue closes (no open check). */
-  KafkaAdmin topics() {
-    return admin;
+  /** Waits for the group's first assignment, so that the subscriber reads from now on. */
+  @Override
+  protected void started(Subscriber subscriber) {
+    ((KafkaSubscriber) subscriber).awaitAssignment();
+  }
+
+  /** What a consumer takes from this queue: client settings and the paths for handlers' sends. */
+  private QueueLink link(ConsumerSettings settings) {
+    return new QueueLink(
+        config.consumerProperties(settings.group(), settings.startFrom()),
+        config::transactionalProducerProperties,
+        config.pollTimeout,
+        config.maxPollInterval,
+        config.requestTimeout,
+        config.maxQueuedPerPartition,
+        config.common.maxMessageBytes(),
+        handlerProducer,
+        sender::publish,
+        admin::ensureTopic);
   }
 
   @Override
@@ -121,49 +94,27 @@ final class KafkaMessageQueue implements MessageQueue {
   }
 
   @Override
-  public Health health() {
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("backend", KafkaProvider.NAME);
+  protected boolean checkBroker(Map<String, Object> details) {
     details.put("bootstrapServers", config.bootstrapServers);
-    boolean up = !closed.get();
-    if (!up) {
-      details.put("reason", "closed");
-    } else {
-      try {
-        int nodes =
-            adminClient
-                .describeCluster(
-                    new DescribeClusterOptions().timeoutMs((int) HEALTH_TIMEOUT.toMillis()))
-                .nodes()
-                .get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .size();
-        details.put("brokers", nodes);
-      } catch (Exception e) {
-        up = false;
-        details.put("reason", KafkaErrors.of("describing the cluster", e).getMessage());
-      }
+    try {
+      int nodes =
+          adminClient
+              .describeCluster(
+                  new DescribeClusterOptions().timeoutMs((int) HEALTH_TIMEOUT.toMillis()))
+              .nodes()
+              .get(HEALTH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .size();
+      details.put("brokers", nodes);
+      return true;
+    } catch (Exception e) {
+      details.put("reason", KafkaErrors.of("describing the cluster", e).getMessage());
+      return false;
     }
-    return QueueHealth.of(details, up, consumers);
   }
 
   @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    for (KafkaMqConsumer consumer : consumers) {
-      consumer.close();
-    }
-    for (KafkaMqProducer handle : producers) {
-      handle.close();
-    }
+  protected void closeBackend() {
     producer.close(config.common.sendTimeout());
     adminClient.close(Duration.ofSeconds(5));
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("this MessageQueue is closed");
-    }
   }
 }

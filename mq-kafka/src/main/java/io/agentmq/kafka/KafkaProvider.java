@@ -3,6 +3,7 @@ package io.agentmq.kafka;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.spi.MessageQueueProvider;
+import java.util.Map;
 
 /**
  * The {@code kafka} backend: set {@code MQ_BROKER_TYPE=kafka} and {@code KAFKA_BOOTSTRAP_SERVERS}.
@@ -13,6 +14,12 @@ public final class KafkaProvider implements MessageQueueProvider {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** {@code KAFKA_BOOTSTRAP_SERVERS}, the name Kafka's own tools and images use. */
+  @Override
+  public Map<String, String> environmentAliases() {
+    return Map.of("KAFKA_BOOTSTRAP_SERVERS", "bootstrap_servers");
   }
 
   @Override

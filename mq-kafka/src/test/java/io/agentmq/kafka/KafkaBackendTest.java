@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.agentmq.api.ConfigException;
-import io.agentmq.api.Consumer;
 import io.agentmq.api.Health;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Subscriber;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
 import java.time.Duration;
@@ -107,7 +107,7 @@ class KafkaBackendTest {
                 .build())) {
       queue.admin().createTopic(TopicSpec.of("health-details", 2));
       List<String> seen = new CopyOnWriteArrayList<>();
-      Consumer consumer =
+      Subscriber consumer =
           queue.subscribe("health-details", "health-details-g", d -> seen.add(d.id()));
       queue.createProducer().sendAndWait("health-details", Message.ofText("x"));
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() == 1);
@@ -196,7 +196,7 @@ class KafkaBackendTest {
       producer.flush();
       List<Integer> calls = new CopyOnWriteArrayList<>();
       List<CompletableFuture<Void>> open = new CopyOnWriteArrayList<>();
-      Consumer consumer =
+      Subscriber consumer =
           queue.subscribe(
               Subscription.to("in-flight")
                   .group("in-flight-g")

@@ -3,13 +3,14 @@ package io.agentmq.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.agentmq.api.Consumer;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Subscriber;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
+import io.agentmq.kafka.consumer.KafkaSubscriberTestAccess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -79,12 +80,12 @@ class KafkaExactlyOnceTest {
               .build();
       Map<String, Integer> seen = new ConcurrentHashMap<>();
       try (CommittedReader reader = new CommittedReader(out, seen)) {
-        Consumer first = queue.subscribe(transform);
+        Subscriber first = queue.subscribe(transform);
         await().atMost(Duration.ofSeconds(120)).until(() -> reader.poll() >= 2_000);
-        ((KafkaMqConsumer) first).kill();
-        Consumer second = queue.subscribe(transform);
+        KafkaSubscriberTestAccess.abort(first);
+        Subscriber second = queue.subscribe(transform);
         await().atMost(Duration.ofSeconds(120)).until(() -> reader.poll() >= 6_000);
-        ((KafkaMqConsumer) second).kill();
+        KafkaSubscriberTestAccess.abort(second);
         queue.subscribe(transform);
         await().atMost(Duration.ofSeconds(120)).until(() -> reader.poll() >= MESSAGES);
         await()

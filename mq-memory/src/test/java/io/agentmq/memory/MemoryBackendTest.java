@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.agentmq.api.ConfigException;
-import io.agentmq.api.Consumer;
 import io.agentmq.api.Delivery;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
@@ -13,6 +12,7 @@ import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.StartPosition;
+import io.agentmq.api.Subscriber;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
 import java.time.Duration;
@@ -50,7 +50,7 @@ class MemoryBackendTest {
       try (MessageQueue queue = open("10", "300")) {
         queue.admin().createTopic(TopicSpec.of("bp", 1));
         List<Delivery> got = new CopyOnWriteArrayList<>();
-        Consumer consumer = queue.subscribe("bp", "slow", got::add);
+        Subscriber consumer = queue.subscribe("bp", "slow", got::add);
         consumer.pause();
         Producer producer = queue.createProducer();
         for (int i = 0; i < 10; i++) {
@@ -114,7 +114,7 @@ class MemoryBackendTest {
     void deletedGroupReleasesRoom() {
       try (MessageQueue queue = open("5", "200")) {
         queue.admin().createTopic(TopicSpec.of("abandoned", 1));
-        Consumer consumer = queue.subscribe("abandoned", "gone", d -> {});
+        Subscriber consumer = queue.subscribe("abandoned", "gone", d -> {});
         consumer.pause();
         Producer producer = queue.createProducer();
         for (int i = 0; i < 5; i++) {

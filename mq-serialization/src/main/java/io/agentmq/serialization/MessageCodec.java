@@ -44,10 +44,12 @@ public final class MessageCodec {
     this.jsonParser = JsonFormat.parser().ignoringUnknownFields();
   }
 
-  /** Every {@code agentmq.v1} type, protobuf binary, {@link DecodeLimits#DEFAULT}. */
-  public static MessageCodec create() {
-    return new MessageCodec(
-        TypeRegistry.withAgentMqTypes(), ContentType.PROTOBUF, DecodeLimits.DEFAULT);
+  /**
+   * The types of {@code registry} (the application's schemas: the codec knows none of its own),
+   * protobuf binary, {@link DecodeLimits#DEFAULT}.
+   */
+  public static MessageCodec create(TypeRegistry registry) {
+    return create(registry, ContentType.PROTOBUF, DecodeLimits.DEFAULT);
   }
 
   public static MessageCodec create(

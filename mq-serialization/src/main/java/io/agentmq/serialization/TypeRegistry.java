@@ -4,7 +4,6 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
-import io.agentmq.proto.AgentMqSchemas;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,10 +25,10 @@ public final class TypeRegistry {
     return new TypeRegistry();
   }
 
-  /** A registry holding every {@code agentmq.v1} message. */
-  public static TypeRegistry withAgentMqTypes() {
+  /** A registry holding every top-level message of {@code files}, e.g. an application's schemas. */
+  public static TypeRegistry of(Iterable<FileDescriptor> files) {
     TypeRegistry registry = new TypeRegistry();
-    AgentMqSchemas.files().forEach(registry::register);
+    files.forEach(registry::register);
     return registry;
   }
 

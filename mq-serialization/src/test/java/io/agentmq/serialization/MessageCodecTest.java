@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class MessageCodecTest {
-  private final MessageCodec codec = MessageCodec.create();
+  private final MessageCodec codec = MessageCodec.create(Samples.registry());
 
   static Stream<Arguments> everyTypeAndCodec() {
     return Samples.all().stream()
@@ -208,8 +208,7 @@ class MessageCodecTest {
     @DisplayName("a payload over the size limit, raw or base64")
     void oversize() {
       MessageCodec small =
-          MessageCodec.create(
-              TypeRegistry.withAgentMqTypes(), ContentType.PROTOBUF, new DecodeLimits(100, 64));
+          MessageCodec.create(Samples.registry(), ContentType.PROTOBUF, new DecodeLimits(100, 64));
       io.agentmq.api.Message big = codec.encode(Samples.changeRequest());
       io.agentmq.api.Message bigBase64 =
           codec.encodingAs(ContentType.BASE64).encode(Samples.changeRequest());
@@ -230,7 +229,7 @@ class MessageCodecTest {
     @Test
     @DisplayName("holds every agentmq.v1 message, decoded to its generated class")
     void agentMqTypes() {
-      assertThat(TypeRegistry.withAgentMqTypes().names())
+      assertThat(Samples.registry().names())
           .contains(
               "agentmq.v1.ChangeRequest",
               "agentmq.v1.Plan",
@@ -238,8 +237,7 @@ class MessageCodecTest {
               "agentmq.v1.BuildReport",
               "agentmq.v1.CommitResult",
               "agentmq.v1.Metadata");
-      assertThat(TypeRegistry.withAgentMqTypes().find("agentmq.v1.Plan").orElseThrow())
-          .isInstanceOf(Plan.class);
+      assertThat(Samples.registry().find("agentmq.v1.Plan").orElseThrow()).isInstanceOf(Plan.class);
     }
 
     @Test

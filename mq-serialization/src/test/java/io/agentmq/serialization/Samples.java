@@ -3,6 +3,7 @@ package io.agentmq.serialization;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
+import io.agentmq.proto.AgentMqSchemas;
 import io.agentmq.proto.v1.BuildReport;
 import io.agentmq.proto.v1.BuildStatus;
 import io.agentmq.proto.v1.ChangeRequest;
@@ -19,6 +20,11 @@ import java.util.List;
 /** A filled-in instance of every agentmq.v1 message type, every field set. */
 public final class Samples {
   private Samples() {}
+
+  /** The sample schemas' types: the {@code agentmq.v1} files, as an application would register. */
+  static TypeRegistry registry() {
+    return TypeRegistry.of(AgentMqSchemas.files());
+  }
 
   static final Metadata METADATA =
       Metadata.newBuilder()

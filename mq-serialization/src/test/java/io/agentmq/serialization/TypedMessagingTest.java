@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class TypedMessagingTest {
   private final MessageQueue queue =
       MessageQueue.create(MqConfig.builder().brokerType("memory").build());
-  private final MessageCodec codec = MessageCodec.create();
+  private final MessageCodec codec = MessageCodec.create(Samples.registry());
 
   @AfterEach
   void close() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.agentmq.api.Consumer;
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryMode;
@@ -20,6 +19,8 @@ import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Producer;
 import io.agentmq.api.RetryPolicy;
 import io.agentmq.api.StartPosition;
+import io.agentmq.api.Subscriber;
+import io.agentmq.api.SubscriberStatus;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
 import java.nio.charset.StandardCharsets;
@@ -137,7 +138,7 @@ public abstract class MessageQueueConformanceSuite {
     return ids;
   }
 
-  private Consumer subscribe(MessageQueue queue, Subscription.Builder subscription) {
+  private Subscriber subscribe(MessageQueue queue, Subscription.Builder subscription) {
     return queue.subscribe(subscription.build());
   }
 
@@ -319,7 +320,7 @@ public abstract class MessageQueueConformanceSuite {
       List<String> firstCalls = new CopyOnWriteArrayList<>();
       Set<String> failedOnce = ConcurrentHashMap.newKeySet();
       Inbox completed = new Inbox();
-      Consumer consumer =
+      Subscriber consumer =
           subscribe(
               queue,
               Subscription.to(topic)
@@ -492,7 +493,7 @@ public abstract class MessageQueueConformanceSuite {
       String group = newGroup("reopen");
       Inbox inbox = new Inbox();
       CountDownLatch enough = new CountDownLatch(300);
-      Consumer first =
+      Subscriber first =
           queue.subscribe(
               Subscription.to(topic)
                   .group(group)
@@ -525,7 +526,7 @@ public abstract class MessageQueueConformanceSuite {
       String topic = newTopic("pending");
       String group = newGroup("pending");
       AtomicInteger attempts = new AtomicInteger();
-      Consumer failing =
+      Subscriber failing =
           queue.subscribe(
               Subscription.to(topic)
                   .group(group)
@@ -973,7 +974,7 @@ public abstract class MessageQueueConformanceSuite {
       String topic = newTopic("health");
       String group = newGroup("health");
       Inbox inbox = new Inbox();
-      Consumer consumer = subscribe(queue, sub(topic, group, inbox));
+      Subscriber consumer = subscribe(queue, sub(topic, group, inbox));
       queue.createProducer().sendAndWait(topic, Message.ofText("x"));
       inbox.awaitAtLeast(1);
 
@@ -982,11 +983,17 @@ public abstract class MessageQueueConformanceSuite {
       assertThat(running.details())
           .containsEntry("group", group)
           .containsEntry("paused", false)
-          .containsKey("lastPollAgeMs");
+          .containsKey("lastActivityAgeMs");
+      SubscriberStatus status = consumer.status();
+      assertThat(status.group()).isEqualTo(group);
+      assertThat(status.topics()).containsExactly(topic);
+      assertThat(status.paused()).isFalse();
+      assertThat(status.problem()).isEmpty();
       assertThat(queue.health().isUp()).isTrue();
 
       consumer.close();
       assertThat(consumer.health().isUp()).isFalse();
+      assertThat(consumer.status().problem()).contains("closed");
       queue.close();
       assertThat(queue.health().isUp()).isFalse();
     }
@@ -996,7 +1003,8 @@ public abstract class MessageQueueConformanceSuite {
     void closeIdempotent() {
       MessageQueue queue = open();
       Producer producer = queue.createProducer();
-      Consumer consumer = subscribe(queue, sub(newTopic("close"), newGroup("close"), new Inbox()));
+      Subscriber consumer =
+          subscribe(queue, sub(newTopic("close"), newGroup("close"), new Inbox()));
 
       producer.close();
       producer.close();
@@ -1014,7 +1022,7 @@ public abstract class MessageQueueConformanceSuite {
       MessageQueue queue = open();
       String topic = newTopic("pause");
       Inbox inbox = new Inbox();
-      Consumer consumer = subscribe(queue, sub(topic, newGroup("pause"), inbox));
+      Subscriber consumer = subscribe(queue, sub(topic, newGroup("pause"), inbox));
       Producer producer = queue.createProducer();
       List<String> first = sendAll(producer, topic, 10);
       inbox.awaitIds(new HashSet<>(first));
@@ -1066,7 +1074,7 @@ public abstract class MessageQueueConformanceSuite {
       String group = newGroup("delgroup");
       Producer producer = queue.createProducer();
       Inbox first = new Inbox();
-      Consumer consumer = subscribe(queue, sub(topic, group, first));
+      Subscriber consumer = subscribe(queue, sub(topic, group, first));
       List<String> sent = sendAll(producer, topic, 5);
       first.awaitIds(new HashSet<>(sent));
 
@@ -1088,7 +1096,7 @@ public abstract class MessageQueueConformanceSuite {
       String topic = newTopic("regroup");
       String group = newGroup("regroup");
       Inbox first = new Inbox();
-      Consumer consumer = subscribe(queue, sub(topic, group, first));
+      Subscriber consumer = subscribe(queue, sub(topic, group, first));
       List<String> sent = sendAll(queue.createProducer(), topic, 5);
       first.awaitIds(new HashSet<>(sent));
       consumer.close();

@@ -1,0 +1,189 @@
+package io.agentmq.agents.coding;
+
+import io.agentmq.proto.v1.FileDelta;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.patch.FileHeader;
+import org.eclipse.jgit.patch.Patch;
+import org.eclipse.jgit.patch.PatchApplier;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * Writes one task's file deltas (new content, or a unified diff applied by JGit) into the working
+ * copy, remembering each path it touches so that {@link #restore()} can put them back when the task
+ * fails. One instance per task, under the working copy's lock.
+ */
+final class DeltaApplier {
+  /** What a unified diff is applied to, which decides its {@code ---} side. */
+  private enum DiffTarget {
+    NEW_FILE,
+    EXISTING_FILE
+  }
+
+  private final Git git;
+  private final Path dir;
+  private final List<String> touched = new ArrayList<>();
+
+  DeltaApplier(Git git, Path dir) {
+    this.git = git;
+    this.dir = dir;
+  }
+
+  /** Applies the deltas in order; returns the paths changed, each once, in that order. */
+  List<String> apply(List<FileDelta> deltas) throws IOException, TaskFailure {
+    LinkedHashSet<String> changed = new LinkedHashSet<>();
+    for (FileDelta delta : deltas) {
+      String path = SafePaths.checked(delta.getPath());
+      Path file = dir.resolve(path);
+      boolean exists = Files.isRegularFile(file);
+      FileDelta.Operation op = delta.getOperation();
+      if (op == FileDelta.Operation.OPERATION_UNSPECIFIED
+          || op == FileDelta.Operation.UNRECOGNIZED) {
+        op = exists ? FileDelta.Operation.OPERATION_MODIFY : FileDelta.Operation.OPERATION_ADD;
+      }
+      switch (op) {
+        case OPERATION_DELETE -> {
+          if (!exists) {
+            throw new TaskFailure("cannot delete " + path + ": no such file");
+          }
+          touched.add(path);
+          Files.delete(file);
+        }
+        case OPERATION_ADD -> {
+          if (exists) {
+            throw new TaskFailure("cannot add " + path + ": the file already exists");
+          }
+          write(delta, path, file, DiffTarget.NEW_FILE);
+        }
+        case OPERATION_MODIFY -> {
+          if (!exists) {
+            throw new TaskFailure("cannot modify " + path + ": no such file");
+          }
+          write(delta, path, file, DiffTarget.EXISTING_FILE);
+        }
+        default -> throw new TaskFailure("unknown operation " + op + " for " + path);
+      }
+      changed.add(path);
+    }
+    return new ArrayList<>(changed);
+  }
+
+  private void write(FileDelta delta, String path, Path file, DiffTarget target)
+      throws IOException, TaskFailure {
+    switch (delta.getChangeCase()) {
+      case NEW_CONTENT -> {
+        touched.add(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, delta.getNewContent(), StandardCharsets.UTF_8);
+      }
+      case UNIFIED_DIFF -> {
+        touched.add(path);
+        applyDiff(path, delta.getUnifiedDiff(), target);
+      }
+      default ->
+          throw new TaskFailure(
+              "the change to " + path + " has neither new_content nor unified_diff");
+    }
+  }
+
+  /**
+   * Applies a unified diff to {@code path}. Hunks alone, or a diff with {@code ---}/{@code +++}
+   * lines, are both accepted; the file is always {@code path}, whatever the diff's headers say
+   * about other files (a diff naming another file is refused).
+   */
+  private void applyDiff(String path, String diff, DiffTarget target)
+      throws IOException, TaskFailure {
+    Patch patch = new Patch();
+    try (InputStream in =
+        new ByteArrayInputStream(withHeader(path, diff, target).getBytes(StandardCharsets.UTF_8))) {
+      patch.parse(in);
+    }
+    if (!patch.getErrors().isEmpty() || patch.getFiles().isEmpty()) {
+      throw new TaskFailure(
+          "the unified diff for " + path + " does not parse: " + patch.getErrors());
+    }
+    for (FileHeader file : patch.getFiles()) {
+      for (String named : List.of(file.getOldPath(), file.getNewPath())) {
+        if (!named.equals(DiffEntry.DEV_NULL) && !named.equals(path)) {
+          throw new TaskFailure(
+              "the unified diff for "
+                  + path
+                  + " names another file, "
+                  + named
+                  + "; one diff per file");
+        }
+      }
+    }
+    PatchApplier.Result applied = new PatchApplier(git.getRepository()).applyPatch(patch);
+    if (!applied.getErrors().isEmpty()) {
+      throw new TaskFailure("the patch for " + path + " does not apply: " + applied.getErrors());
+    }
+  }
+
+  /** The diff as JGit parses it: a {@code diff --git} header added to bare hunks. */
+  private static String withHeader(String path, String diff, DiffTarget target) throws TaskFailure {
+    String body = diff.endsWith("\n") ? diff : diff + "\n";
+    if (body.startsWith("diff --git ")) {
+      return body;
+    }
+    int hunks = body.startsWith("@@") ? 0 : body.indexOf("\n@@");
+    if (hunks < 0) {
+      throw new TaskFailure("the unified diff for " + path + " has no hunk (no line starting @@)");
+    }
+    StringBuilder text = new StringBuilder();
+    text.append("diff --git a/").append(path).append(" b/").append(path).append('\n');
+    switch (target) {
+      case NEW_FILE -> text.append("new file mode 100644\n--- /dev/null\n");
+      case EXISTING_FILE -> text.append("--- a/").append(path).append('\n');
+    }
+    text.append("+++ b/").append(path).append('\n');
+    text.append(body, hunks == 0 ? 0 : hunks + 1, body.length());
+    return text.toString();
+  }
+
+  /**
+   * Puts the paths this applier touched back as the branch head has them (or removes them when the
+   * head has none); the rest of the working copy is left alone.
+   */
+  void restore() throws IOException, GitAPIException {
+    Repository repo = git.getRepository();
+    ObjectId head = repo.resolve(Constants.HEAD);
+    RevCommit headCommit = null;
+    if (head != null) {
+      try (RevWalk walk = new RevWalk(repo)) {
+        headCommit = walk.parseCommit(head);
+      }
+    }
+    for (String path : touched) {
+      boolean inHead = false;
+      if (headCommit != null) {
+        try (TreeWalk inTree = TreeWalk.forPath(repo, path, headCommit.getTree())) {
+          inHead = inTree != null;
+        }
+      }
+      if (inHead) {
+        git.checkout().setStartPoint(headCommit).addPath(path).call(); // index and file
+      } else {
+        if (headCommit != null) {
+          git.reset().addPath(path).call(); // unstage what a patch may have staged
+        }
+        Files.deleteIfExists(dir.resolve(path));
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The reference coding agent, {@link io.agentmq.agents.coding.GitCodingAgent}, one class per step
+ * of a task: {@link io.agentmq.agents.coding.WorkingCopies} finds the repository and locks it,
+ * {@link io.agentmq.agents.coding.TaskCommitIndex} finds a task's earlier commit, {@link
+ * io.agentmq.agents.coding.BranchCheckout} switches branch, {@link
+ * io.agentmq.agents.coding.DeltaApplier} writes the deltas (checked by {@link
+ * io.agentmq.agents.coding.SafePaths}) and undoes them on failure, {@link
+ * io.agentmq.agents.coding.GitCommitter} commits as the {@link
+ * io.agentmq.agents.coding.CommitAuthor}, {@link io.agentmq.agents.coding.BuildRunner} runs the
+ * build, and {@link io.agentmq.agents.coding.CodingResults} makes the outcome. To change the build
+ * step, read {@code BuildRunner} alone: it knows nothing of git. Only {@code GitCodingAgent} is
+ * public; to replace it, bind another {@link io.agentmq.agents.CodingAgent}.
+ */
+package io.agentmq.agents.coding;

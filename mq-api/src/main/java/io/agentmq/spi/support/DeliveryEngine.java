@@ -1,0 +1,312 @@
+package io.agentmq.spi.support;
+
+import io.agentmq.api.AsyncMessageHandler;
+import io.agentmq.api.DeadLetterPolicy;
+import io.agentmq.api.Delivery;
+import io.agentmq.api.DeliveryMode;
+import io.agentmq.api.DeliveryObserver;
+import io.agentmq.api.Headers;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessageHandler;
+import io.agentmq.api.NonRetryableException;
+import io.agentmq.api.Outcome;
+import io.agentmq.api.Producer;
+import io.agentmq.api.RetryPolicy;
+import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.Settlement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The handler-outcome rules, shared by every backend: run the handler, then acknowledge, retry with
+ * backoff, or dead-letter with the {@code mq-dlq-*} headers. A backend supplies the mechanics
+ * through {@link Settlement}.
+ *
+ * <ul>
+ *   <li>Handler returns (or its stage completes): acknowledge.
+ *   <li>Handler fails and attempts remain: redeliver after {@link RetryPolicy#delayAfter}.
+ *   <li>Handler throws {@link NonRetryableException}, or retries are used up: publish to {@code
+ *       <topic>.deadletter}, then acknowledge. If that publish fails: redeliver (a duplicate at
+ *       worst, never a loss).
+ *   <li>Dead-lettering disabled: every failure is redelivered, however many attempts it takes.
+ *   <li>{@link DeliveryMode#AT_MOST_ONCE}: acknowledge before the handler runs; a failure is
+ *       dead-lettered at once (or, with dead-lettering off, discarded and logged at ERROR).
+ * </ul>
+ *
+ * <p>Under exactly-once the handler sends through a {@link #handlerProducer staged producer}: the
+ * engine hands its sends to {@link Settlement#publishOutputs} on success and drops them otherwise.
+ * Every outcome is reported to the subscription's {@link DeliveryObserver}.
+ *
+ * <p>Thread-safe and allocation-free on the success path of a synchronous handler.
+ *
+ * @param <H> the backend's handle of a delivery, passed back to its {@link Settlement}
+ */
+public final class DeliveryEngine<H> {
+  private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
+  private static final int MAX_REASON_LENGTH = 1000;
+
+  // Shared, already complete: the success path allocates nothing. Callers only read them.
+  private static final CompletableFuture<Outcome> ACKNOWLEDGED =
+      CompletableFuture.completedFuture(Outcome.ACKNOWLEDGED);
+  private static final CompletableFuture<Outcome> REDELIVERY_SCHEDULED =
+      CompletableFuture.completedFuture(Outcome.REDELIVERY_SCHEDULED);
+  private static final CompletableFuture<Outcome> DISCARDED =
+      CompletableFuture.completedFuture(Outcome.DISCARDED);
+
+  private final MessageHandler handler;
+  private final AsyncMessageHandler asyncHandler;
+  private final boolean atMostOnce;
+  private final RetryPolicy retryPolicy;
+  private final DeadLetterPolicy deadLetterPolicy;
+  private final boolean exactlyOnce;
+  private final int maxMessageBytes;
+  private final DeliveryObserver observer;
+  private final Settlement<H> settlement;
+
+  public DeliveryEngine(ConsumerSettings settings, Settlement<H> settlement) {
+    this.handler = settings.handler();
+    this.asyncHandler = settings.asyncHandler();
+    this.atMostOnce = settings.deliveryMode() == DeliveryMode.AT_MOST_ONCE;
+    this.retryPolicy = settings.retryPolicy();
+    this.deadLetterPolicy = settings.deadLetterPolicy();
+    this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
+    this.maxMessageBytes = settings.maxMessageBytes();
+    this.observer = settings.observer();
+    this.settlement = settlement;
+  }
+
+  /**
+   * The producer to put in a delivery: {@code shared} (the backend's), or under exactly-once a new
+   * staged producer whose sends are published only if the delivery is acknowledged.
+   */
+  public Producer handlerProducer(Producer shared) {
+    return exactlyOnce ? new StagedProducer(maxMessageBytes) : shared;
+  }
+
+  /**
+   * Handles one delivery and settles it. The stage completes once the delivery is settled (for a
+   * synchronous handler: before this method returns) and never completes exceptionally. The
+   * returned future may be shared: read it, never complete it.
+   */
+  public CompletableFuture<Outcome> process(Delivery delivery, H handle) {
+    if (atMostOnce) {
+      settlement.acknowledge(delivery, handle);
+    }
+    if (handler != null) {
+      try {
+        handler.handle(delivery);
+      } catch (Throwable t) {
+        return failed(delivery, handle, t);
+      }
+      return succeeded(delivery, handle);
+    }
+    CompletionStage<?> stage;
+    try {
+      stage = asyncHandler.handle(delivery);
+    } catch (Throwable t) {
+      return failed(delivery, handle, t);
+    }
+    if (stage == null) {
+      return failed(
+          delivery,
+          handle,
+          new IllegalStateException("the async handler returned null instead of a stage"));
+    }
+    return stage
+        .handle(
+            (ignored, t) ->
+                t == null ? succeeded(delivery, handle) : failed(delivery, handle, unwrap(t)))
+        .thenCompose(outcome -> outcome)
+        .toCompletableFuture();
+  }
+
+  private CompletableFuture<Outcome> succeeded(Delivery delivery, H handle) {
+    if (!atMostOnce) {
+      try {
+        if (delivery.producer() instanceof StagedProducer staged) {
+          settlement.publishOutputs(delivery, handle, staged.drain());
+        }
+        settlement.acknowledge(delivery, handle);
+      } catch (RuntimeException e) {
+        return failed(delivery, handle, e);
+      }
+    }
+    observe(delivery, Outcome.ACKNOWLEDGED, null);
+    return ACKNOWLEDGED;
+  }
+
+  private void observe(Delivery delivery, Outcome outcome, Throwable failure) {
+    if (observer == DeliveryObserver.NONE) {
+      return;
+    }
+    try {
+      observer.settled(delivery, outcome, Optional.ofNullable(failure));
+    } catch (RuntimeException e) {
+      log.warn("The delivery observer failed on message {}: {}", delivery.id(), e.toString());
+    }
+  }
+
+  /** The handler's sends of a delivery that is not acknowledged are never published. */
+  private static void discardOutputs(Delivery delivery) {
+    if (delivery.producer() instanceof StagedProducer staged) {
+      staged.discard();
+    }
+  }
+
+  /**
+   * Whether a handler failure on this attempt ends the message's retries: it is then dead-lettered
+   * (or, with dead-lettering disabled under at-most-once, discarded); otherwise it is redelivered.
+   * The one place this rule lives; callers that count outcomes use a {@link DeliveryObserver}.
+   */
+  private static boolean givesUp(
+      Throwable failure, int attempt, boolean atMostOnce, RetryPolicy retryPolicy) {
+    return atMostOnce
+        || failure instanceof NonRetryableException
+        || attempt > retryPolicy.maxRetries();
+  }
+
+  private CompletableFuture<Outcome> failed(Delivery delivery, H handle, Throwable failure) {
+    if (failure instanceof VirtualMachineError error) {
+      throw error;
+    }
+    discardOutputs(delivery);
+    int attempt = delivery.attempt();
+    boolean nonRetryable = failure instanceof NonRetryableException;
+    if (atMostOnce) {
+      if (deadLetterPolicy.enabled()) {
+        return deadLetter(
+            delivery,
+            handle,
+            failure,
+            "handler failed under at_most_once delivery, which never redelivers");
+      }
+      log.error(
+          "Message {} on '{}' (group {}) failed under at_most_once delivery with dead-lettering"
+              + " disabled: it is discarded. {}",
+          delivery.id(),
+          delivery.topic(),
+          delivery.group(),
+          describe(failure));
+      observe(delivery, Outcome.DISCARDED, failure);
+      return DISCARDED;
+    }
+    if (deadLetterPolicy.enabled() && givesUp(failure, attempt, false, retryPolicy)) {
+      return deadLetter(
+          delivery,
+          handle,
+          failure,
+          nonRetryable
+              ? "non-retryable failure"
+              : "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")");
+    }
+    Duration delay = retryPolicy.delayAfter(attempt);
+    log.warn(
+        "Message {} on '{}' (group {}) failed attempt {}; redelivering in {} ms{}. {}",
+        delivery.id(),
+        delivery.topic(),
+        delivery.group(),
+        attempt,
+        delay.toMillis(),
+        deadLetterPolicy.enabled()
+            ? ""
+            : " (dead-lettering is disabled, so it is retried until it succeeds)",
+        describe(failure));
+    settlement.redeliver(delivery, handle, delay);
+    observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+    return REDELIVERY_SCHEDULED;
+  }
+
+  private CompletableFuture<Outcome> deadLetter(
+      Delivery delivery, H handle, Throwable failure, String why) {
+    String topic = DeadLetterPolicy.deadLetterTopic(delivery.topic());
+    Message deadLetter = deadLetterOf(delivery, failure, why);
+    CompletionStage<?> published;
+    try {
+      published = settlement.publishDeadLetter(topic, deadLetter, delivery, handle);
+    } catch (RuntimeException e) {
+      published = CompletableFuture.failedStage(e);
+    }
+    return published
+        .handle(
+            (ignored, publishFailure) -> {
+              if (publishFailure == null) {
+                if (!atMostOnce) {
+                  settlement.acknowledge(delivery, handle);
+                }
+                log.warn(
+                    "Message {} on '{}' (group {}) dead-lettered to '{}' after {} attempt(s): {}",
+                    delivery.id(),
+                    delivery.topic(),
+                    delivery.group(),
+                    topic,
+                    delivery.attempt(),
+                    deadLetter.headers().get(Headers.DLQ_REASON));
+                observe(delivery, Outcome.DEAD_LETTERED, failure);
+                return Outcome.DEAD_LETTERED;
+              }
+              if (atMostOnce) {
+                log.error(
+                    "Message {} on '{}' failed under at_most_once delivery and could not be"
+                        + " dead-lettered to '{}': it is lost. {}",
+                    delivery.id(),
+                    delivery.topic(),
+                    topic,
+                    describe(unwrap(publishFailure)));
+                observe(delivery, Outcome.DISCARDED, failure);
+                return Outcome.DISCARDED;
+              }
+              Duration delay = retryPolicy.delayAfter(delivery.attempt());
+              log.error(
+                  "Message {} on '{}' could not be dead-lettered to '{}'; redelivering in {} ms. {}",
+                  delivery.id(),
+                  delivery.topic(),
+                  topic,
+                  delay.toMillis(),
+                  describe(unwrap(publishFailure)));
+              settlement.redeliver(delivery, handle, delay);
+              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+              return Outcome.REDELIVERY_SCHEDULED;
+            })
+        .toCompletableFuture();
+  }
+
+  /**
+   * The dead letter of a delivery: the original payload and key untouched, the original headers,
+   * and the {@code mq-dlq-*} headers.
+   */
+  public static Message deadLetterOf(Delivery delivery, Throwable failure, String why) {
+    Message original = delivery.message();
+    String reason = why + ": " + describe(failure);
+    if (reason.length() > MAX_REASON_LENGTH) {
+      reason = reason.substring(0, MAX_REASON_LENGTH - 3) + "...";
+    }
+    return original.toBuilder()
+        .header(Headers.DLQ_REASON, reason)
+        .header(Headers.DLQ_EXCEPTION, failure.getClass().getName())
+        .header(Headers.DLQ_ORIGINAL_TOPIC, delivery.topic())
+        .header(Headers.DLQ_ORIGINAL_PARTITION, Integer.toString(delivery.partition()))
+        .header(Headers.DLQ_ORIGINAL_OFFSET, Long.toString(delivery.offset()))
+        .header(Headers.DLQ_GROUP, delivery.group())
+        .header(Headers.DLQ_ATTEMPTS, Integer.toString(delivery.attempt()))
+        .header(Headers.DLQ_FAILED_AT, Long.toString(System.currentTimeMillis()))
+        .build();
+  }
+
+  private static String describe(Throwable t) {
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,59 @@
+package io.agentmq.kafka;
+
+import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.Message;
+import io.agentmq.spi.support.ProducerHandle;
+import io.agentmq.spi.support.SendChecks;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * Sends through the queue's one {@link KafkaProducer} (thread-safe, batching across threads),
+ * creating a topic the queue has not seen first. The future completes in Kafka's I/O thread with
+ * partition and offset.
+ */
+final class KafkaSender implements ProducerHandle.Sender {
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaAdmin admin;
+  private final int maxMessageBytes;
+
+  KafkaSender(KafkaProducer<byte[], byte[]> producer, KafkaAdmin admin, int maxMessageBytes) {
+    this.producer = producer;
+    this.admin = admin;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  public CompletableFuture<DeliveryReport> send(String topic, Message message) {
+    SendChecks.check(topic, message, maxMessageBytes);
+    return publish(topic, message);
+  }
+
+  /** Sends without the caller checks: dead letters, which keep the original's bytes. */
+  CompletableFuture<DeliveryReport> publish(String topic, Message message) {
+    CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
+    try {
+      admin.ensureTopic(topic);
+      producer.send(
+          KafkaCodec.toRecord(topic, message),
+          (metadata, error) -> {
+            if (error != null) {
+              result.completeExceptionally(
+                  KafkaErrors.of("sending message " + message.id() + " to '" + topic + "'", error));
+            } else {
+              result.complete(
+                  new DeliveryReport(topic, message.id(), metadata.partition(), metadata.offset()));
+            }
+          });
+    } catch (RuntimeException e) {
+      result.completeExceptionally(
+          KafkaErrors.of("sending message " + message.id() + " to '" + topic + "'", e));
+    }
+    return result;
+  }
+
+  @Override
+  public void flush() {
+    producer.flush();
+  }
+}
