@@ -214,7 +214,7 @@ final class AmqpAdmin implements Admin {
       }
       return work.run(declaring);
     } catch (IOException | RuntimeException e) {
-      throw new MessagingException(what + " failed: " + e, true, e);
+      throw MessagingException.retriable(what + " failed: " + e, e);
     }
   }
 
@@ -238,29 +238,30 @@ final class AmqpAdmin implements Admin {
         return Optional.empty();
       }
       if (response.statusCode() != 200) {
-        throw new MessagingException(
+        String problem =
             "RabbitMQ management API at "
                 + config.managementUrl
                 + " answered "
                 + response.statusCode()
                 + " to GET "
                 + path
-                + "; is the rabbitmq_management plugin enabled and may this user read it?",
-            response.statusCode() >= 500);
+                + "; is the rabbitmq_management plugin enabled and may this user read it?";
+        throw response.statusCode() >= 500
+            ? MessagingException.retriable(problem)
+            : MessagingException.permanent(problem);
       }
       return Optional.of(JSON.readTree(response.body()));
     } catch (IOException e) {
-      throw new MessagingException(
+      throw MessagingException.retriable(
           "RabbitMQ management API at "
               + config.managementUrl
               + " cannot be reached ("
               + e.getClass().getSimpleName()
               + "); enable the rabbitmq_management plugin or set amqp.management_url",
-          true,
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MessagingException("interrupted asking the RabbitMQ management API", true, e);
+      throw MessagingException.retriable("interrupted asking the RabbitMQ management API", e);
     }
   }
 

@@ -4,12 +4,17 @@ import com.rabbitmq.client.AMQP;
 import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
 import java.util.Map;
 
-/** Maps RabbitMQ deliveries back to AgentMQ messages. */
+/** Maps AgentMQ messages to RabbitMQ properties and body, and deliveries back to messages. */
 final class AmqpCodec {
   /** AMQP has no message key: it travels in this header. */
   static final String KEY_HEADER = "mq-key";
+
+  /** Identifies one publish, so that a returned message is matched to it (see AmqpPublisher). */
+  static final String PUBLISH_ID = "mq-publish-id";
 
   /** Headers RabbitMQ itself adds; not part of the message as sent. */
   private static final java.util.Set<String> BROKER_HEADERS =
@@ -23,9 +28,25 @@ final class AmqpCodec {
           "x-last-death-queue",
           "x-last-death-reason",
           "x-received-from",
-          AmqpPublisher.PUBLISH_ID);
+          PUBLISH_ID);
 
   private AmqpCodec() {}
+
+  /** The properties a message is published with: persistent, its id, time, key and headers. */
+  static AMQP.BasicProperties toProperties(Message message, String publishId) {
+    Map<String, Object> headers = new HashMap<>(message.headers());
+    headers.put(Headers.ID, message.id());
+    headers.put(Headers.TIMESTAMP, Long.toString(message.timestampMillis()));
+    headers.put(PUBLISH_ID, publishId);
+    message.key().ifPresent(key -> headers.put(KEY_HEADER, key));
+    return new AMQP.BasicProperties.Builder()
+        .messageId(message.id())
+        .timestamp(new Date(message.timestampMillis()))
+        .contentType(message.headers().get(Headers.CONTENT_TYPE))
+        .deliveryMode(2)
+        .headers(headers)
+        .build();
+  }
 
   static Message fromDelivery(AMQP.BasicProperties props, byte[] body, long tag, String queue) {
     Message.Builder message = Message.builder(body == null ? new byte[0] : body);

@@ -36,7 +36,7 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     try {
       factory.setUri(config.url);
     } catch (Exception e) {
-      throw new MessagingException("amqp.url is not a usable AMQP URL: " + config.where(), false);
+      throw MessagingException.permanent("amqp.url is not a usable AMQP URL: " + config.where());
     }
     factory.setAutomaticRecoveryEnabled(true);
     factory.setTopologyRecoveryEnabled(true);
@@ -47,13 +47,12 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       this.publishing = factory.newConnection("agentmq-publish");
       this.consuming = factory.newConnection("agentmq-consume");
     } catch (Exception e) {
-      throw new MessagingException(
+      throw MessagingException.retriable(
           "cannot connect to RabbitMQ at "
               + config.where()
               + " (amqp.url, AMQP_URL): "
               + e.getClass().getSimpleName()
               + (e.getMessage() == null ? "" : ": " + redactPassword(e.getMessage())),
-          true,
           e);
     }
     publishing.addBlockedListener(reason -> blockedReason = reason, () -> blockedReason = null);
@@ -74,7 +73,7 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
               timer,
               admin::ensureTopic);
     } catch (IOException e) {
-      throw new MessagingException("opening publisher channels failed: " + e, true, e);
+      throw MessagingException.retriable("opening publisher channels failed: " + e, e);
     }
     this.sender = new AmqpSender(publisher, config.common.maxMessageBytes());
     this.handlerProducer = ProducerHandle.borrowed(sender);

@@ -1,16 +1,12 @@
 package io.agentmq.amqp;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.agentmq.api.DeliveryReport;
-import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessagingException;
 import java.io.IOException;
-import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -45,7 +41,7 @@ import java.util.function.Function;
  */
 final class AmqpPublisher implements AutoCloseable {
   /** Unique per publish attempt; matches a basic.return to its publish. */
-  static final String PUBLISH_ID = "mq-publish-id";
+  static final String PUBLISH_ID = AmqpCodec.PUBLISH_ID;
 
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -126,7 +122,7 @@ final class AmqpPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       pending.result.completeExceptionally(
-          new MessagingException("interrupted while publishing " + pending.message.id(), true, e));
+          MessagingException.retriable("interrupted while publishing " + pending.message.id(), e));
       return;
     }
     if (channel == null) {
@@ -139,7 +135,7 @@ final class AmqpPublisher implements AutoCloseable {
       retryLater(pending); // the connection is down or recovering
     } catch (RuntimeException e) {
       pending.result.completeExceptionally(
-          new MessagingException("publishing " + pending.message.id() + " failed: " + e, true, e));
+          MessagingException.retriable("publishing " + pending.message.id() + " failed: " + e, e));
     } finally {
       channel.lock.unlock();
     }
@@ -189,22 +185,20 @@ final class AmqpPublisher implements AutoCloseable {
 
   private static void closedError(Pending pending) {
     pending.result.completeExceptionally(
-        new MessagingException(
-            "message " + pending.message.id() + " was not confirmed: the MessageQueue closed",
-            true));
+        MessagingException.retriable(
+            "message " + pending.message.id() + " was not confirmed: the MessageQueue closed"));
   }
 
   private void timeout(Pending pending) {
     pending.result.completeExceptionally(
-        new MessagingException(
+        MessagingException.retriable(
             "message "
                 + pending.message.id()
                 + " to '"
                 + pending.exchange
                 + "' was not confirmed by RabbitMQ within producer.send_timeout_ms = "
                 + TimeUnit.NANOSECONDS.toMillis(sendTimeoutNanos)
-                + " ms",
-            true));
+                + " ms"));
   }
 
   private void expire() {
@@ -241,21 +235,6 @@ final class AmqpPublisher implements AutoCloseable {
     for (PublishChannel channel : channels) {
       channel.close();
     }
-  }
-
-  static AMQP.BasicProperties properties(Message message, String publishId) {
-    Map<String, Object> headers = new HashMap<>(message.headers());
-    headers.put(Headers.ID, message.id());
-    headers.put(Headers.TIMESTAMP, Long.toString(message.timestampMillis()));
-    headers.put(PUBLISH_ID, publishId);
-    message.key().ifPresent(key -> headers.put(AmqpCodec.KEY_HEADER, key));
-    return new AMQP.BasicProperties.Builder()
-        .messageId(message.id())
-        .timestamp(new Date(message.timestampMillis()))
-        .contentType(message.headers().get(Headers.CONTENT_TYPE))
-        .deliveryMode(2)
-        .headers(headers)
-        .build();
   }
 
   /** One opening of a channel in confirm mode, with its own unconfirmed and returned publishes. */
@@ -299,7 +278,11 @@ final class AmqpPublisher implements AutoCloseable {
       publishIds.put(seq, publishId);
       try {
         channel.basicPublish(
-            p.exchange, "", true, properties(p.message, publishId), p.message.payload());
+            p.exchange,
+            "",
+            true,
+            AmqpCodec.toProperties(p.message, publishId),
+            p.message.payload());
       } catch (IOException | RuntimeException e) {
         unconfirmed.remove(seq);
         publishIds.remove(seq);
@@ -313,14 +296,13 @@ final class AmqpPublisher implements AutoCloseable {
         String publishId = publishIds.remove(e.getKey());
         if (publishId != null && returned.remove(publishId)) {
           p.result.completeExceptionally(
-              new MessagingException(
+              MessagingException.permanent(
                   "no queue is bound to topic '"
                       + p.exchange
                       + "', so RabbitMQ returned message "
                       + p.message.id()
                       + ": subscribe a consumer group first or declare it in topics.<topic>.groups"
-                      + " (topic:group)",
-                  false));
+                      + " (topic:group)"));
         } else {
           p.result.complete(new DeliveryReport(p.exchange, p.message.id(), -1, -1));
         }
@@ -335,9 +317,8 @@ final class AmqpPublisher implements AutoCloseable {
           returned.remove(publishId);
         }
         p.result.completeExceptionally(
-            new MessagingException(
-                "RabbitMQ refused message " + p.message.id() + " to '" + p.exchange + "' (nack)",
-                true));
+            MessagingException.retriable(
+                "RabbitMQ refused message " + p.message.id() + " to '" + p.exchange + "' (nack)"));
       }
     }
 

@@ -2,6 +2,7 @@ package io.agentmq.amqp;
 
 import io.agentmq.api.MqConfig;
 import io.agentmq.tck.Capabilities;
+import io.agentmq.tck.Capabilities.Capability;
 import io.agentmq.tck.MessageQueueConformanceSuite;
 import org.junit.jupiter.api.DisplayName;
 
@@ -19,9 +20,8 @@ class AmqpConformanceTest extends MessageQueueConformanceSuite {
   @Override
   protected Capabilities capabilities() {
     return Capabilities.all()
-        .withoutExactlyOnce()
-        .withoutNewGroupReadsHistory()
-        .withoutPartitions();
+        .without(
+            Capability.EXACTLY_ONCE, Capability.NEW_GROUP_READS_HISTORY, Capability.PARTITIONS);
   }
 
   /** The broker outlives the test run: its exchanges and durable queues would pile up. */

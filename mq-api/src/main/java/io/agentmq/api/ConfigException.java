@@ -10,7 +10,7 @@ public class ConfigException extends MessagingException {
   private final List<String> problems;
 
   public ConfigException(List<String> problems) {
-    super("invalid AgentMQ configuration:\n  - " + String.join("\n  - ", problems), false);
+    super("invalid AgentMQ configuration:\n  - " + String.join("\n  - ", problems), false, null);
     this.problems = List.copyOf(problems);
   }
 

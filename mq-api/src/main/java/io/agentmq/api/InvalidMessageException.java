@@ -6,6 +6,6 @@ package io.agentmq.api;
  */
 public class InvalidMessageException extends MessagingException {
   public InvalidMessageException(String message) {
-    super(message, false);
+    super(message, false, null);
   }
 }

@@ -39,8 +39,8 @@ public interface Producer extends AutoCloseable {
       if (e.getCause() instanceof MessagingException cause) {
         throw cause;
       }
-      throw new MessagingException(
-          "sending message " + message.id() + " to '" + topic + "' failed", true, e.getCause());
+      throw MessagingException.retriable(
+          "sending message " + message.id() + " to '" + topic + "' failed", e.getCause());
     }
   }
 

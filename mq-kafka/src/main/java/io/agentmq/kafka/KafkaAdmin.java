@@ -162,7 +162,7 @@ final class KafkaAdmin implements Admin {
       return future.get(config.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MessagingException(what + " was interrupted", true, e);
+      throw MessagingException.retriable(what + " was interrupted", e);
     } catch (Exception e) {
       throw KafkaErrors.of(what, e);
     }

@@ -19,14 +19,15 @@ final class KafkaErrors {
         cause instanceof RetriableException
             || cause instanceof TimeoutException
             || cause instanceof java.util.concurrent.TimeoutException;
-    return new MessagingException(
+    String message =
         what
             + " failed: "
             + cause.getClass().getSimpleName()
             + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
-            + (retriable ? " (retriable)" : ""),
-        retriable,
-        cause);
+            + (retriable ? " (retriable)" : "");
+    return retriable
+        ? MessagingException.retriable(message, cause)
+        : MessagingException.permanent(message, cause);
   }
 
   static Throwable unwrap(Throwable t) {

@@ -105,17 +105,16 @@ final class MemoryBroker {
       offset = partition.append(message, config.sendTimeoutNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new MessagingException(
+      throw MessagingException.retriable(
           "interrupted while waiting for room in '"
               + topicName
               + "'; message "
               + message.id()
               + " was not sent",
-          true,
           e);
     }
     if (offset < 0) {
-      throw new MessagingException(
+      throw MessagingException.retriable(
           "topic '"
               + topicName
               + "' partition "
@@ -128,8 +127,7 @@ final class MemoryBroker {
               + TimeUnit.NANOSECONDS.toMillis(config.sendTimeoutNanos)
               + "; message "
               + message.id()
-              + " was not sent. Consume faster or raise memory.partition_capacity",
-          true);
+              + " was not sent. Consume faster or raise memory.partition_capacity");
     }
     return new DeliveryReport(topicName, message.id(), partition.partition, offset);
   }

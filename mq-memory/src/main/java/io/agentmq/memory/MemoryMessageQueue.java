@@ -36,7 +36,7 @@ final class MemoryMessageQueue extends AbstractMessageQueue {
 
   @Override
   protected Subscriber openSubscriber(ConsumerSettings settings, Consumer<Subscriber> onClose) {
-    return new MemorySubscriber(settings, broker, config, handlerProducer, onClose);
+    return new MemorySubscriber(settings, broker, handlerProducer, onClose);
   }
 
   @Override

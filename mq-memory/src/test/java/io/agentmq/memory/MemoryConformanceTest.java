@@ -8,10 +8,10 @@ import org.junit.jupiter.api.DisplayName;
 @DisplayName("memory backend conformance")
 class MemoryConformanceTest extends MessageQueueConformanceSuite {
 
-  /** In-process: nothing survives the JVM, and there is no broker process to restart. */
+  /** A real broker in the JVM: it has every capability the suite checks. */
   @Override
   protected Capabilities capabilities() {
-    return Capabilities.all().withoutPersistence().withoutBrokerRestart();
+    return Capabilities.all();
   }
 
   @Override

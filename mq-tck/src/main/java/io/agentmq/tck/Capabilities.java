@@ -1,78 +1,54 @@
 package io.agentmq.tck;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
- * What a backend supports; the suite skips (with a printed reason) the tests that need a capability
- * the backend declares it lacks.
- *
- * @param persistent messages survive the broker process restarting
- * @param orderedPerKey messages of one key are handled in publish order within a group
- * @param consumerGroups consumers of one group share messages and each group gets all of them
- * @param exactlyOnce {@code EXACTLY_ONCE} is atomic: what a handler sends and its acknowledgement
- * @param newGroupReadsHistory a new group starting at EARLIEST gets messages published before it
- *     existed
- * @param brokerRestart the backend's tests can restart the broker under load
- * @param partitions topics have the number of partitions they are created with
+ * What a backend supports, by name; the suite skips (with a printed reason) the tests that need a
+ * capability the backend declares it lacks. Read as a sentence: {@code
+ * Capabilities.all().without(Capability.EXACTLY_ONCE)}.
  */
-public record Capabilities(
-    boolean persistent,
-    boolean orderedPerKey,
-    boolean consumerGroups,
-    boolean exactlyOnce,
-    boolean newGroupReadsHistory,
-    boolean brokerRestart,
-    boolean partitions) {
+public final class Capabilities {
 
-  /** Everything. */
+  /** A behaviour some brokers lack, that the suite checks when a backend declares it. */
+  public enum Capability {
+    /** Messages of one key are handled in publish order within a group. */
+    ORDERED_PER_KEY,
+    /** Consumers of one group share messages, and each group gets all of them. */
+    CONSUMER_GROUPS,
+    /** {@code EXACTLY_ONCE} is atomic: what a handler sends and its acknowledgement. */
+    EXACTLY_ONCE,
+    /** A new group starting at EARLIEST gets messages published before it existed. */
+    NEW_GROUP_READS_HISTORY,
+    /** Topics have the number of partitions they are created with. */
+    PARTITIONS
+  }
+
+  private final Set<Capability> supported;
+
+  private Capabilities(Set<Capability> supported) {
+    this.supported = supported;
+  }
+
+  /** Every capability. */
   public static Capabilities all() {
-    return new Capabilities(true, true, true, true, true, true, true);
+    return new Capabilities(EnumSet.allOf(Capability.class));
   }
 
-  public Capabilities withoutPersistence() {
-    return new Capabilities(
-        false,
-        orderedPerKey,
-        consumerGroups,
-        exactlyOnce,
-        newGroupReadsHistory,
-        brokerRestart,
-        partitions);
+  /** These capabilities declared missing. */
+  public Capabilities without(Capability first, Capability... more) {
+    Set<Capability> fewer = EnumSet.copyOf(supported);
+    fewer.remove(first);
+    fewer.removeAll(Set.of(more));
+    return new Capabilities(fewer);
   }
 
-  public Capabilities withoutBrokerRestart() {
-    return new Capabilities(
-        persistent,
-        orderedPerKey,
-        consumerGroups,
-        exactlyOnce,
-        newGroupReadsHistory,
-        false,
-        partitions);
+  public boolean has(Capability capability) {
+    return supported.contains(capability);
   }
 
-  public Capabilities withoutExactlyOnce() {
-    return new Capabilities(
-        persistent,
-        orderedPerKey,
-        consumerGroups,
-        false,
-        newGroupReadsHistory,
-        brokerRestart,
-        partitions);
-  }
-
-  public Capabilities withoutNewGroupReadsHistory() {
-    return new Capabilities(
-        persistent, orderedPerKey, consumerGroups, exactlyOnce, false, brokerRestart, partitions);
-  }
-
-  public Capabilities withoutPartitions() {
-    return new Capabilities(
-        persistent,
-        orderedPerKey,
-        consumerGroups,
-        exactlyOnce,
-        newGroupReadsHistory,
-        brokerRestart,
-        false);
+  @Override
+  public String toString() {
+    return "Capabilities" + supported;
   }
 }

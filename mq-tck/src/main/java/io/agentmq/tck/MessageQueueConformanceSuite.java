@@ -23,6 +23,7 @@ import io.agentmq.api.Subscriber;
 import io.agentmq.api.SubscriberStatus;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
+import io.agentmq.tck.Capabilities.Capability;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class MessageQueueConformanceSuite {
 
   private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
-  private static final List<String> CREATED_TOPICS = new CopyOnWriteArrayList<>();
+  private final List<String> createdTopics = new CopyOnWriteArrayList<>();
 
   /** What the backend under test supports. */
   protected abstract Capabilities capabilities();
@@ -98,8 +99,8 @@ public abstract class MessageQueueConformanceSuite {
       resource.close();
     }
     resources.clear();
-    List<String> created = new ArrayList<>(CREATED_TOPICS);
-    CREATED_TOPICS.clear();
+    List<String> created = new ArrayList<>(createdTopics);
+    createdTopics.clear();
     if (deletesTopicsAfterEachTest() && !created.isEmpty()) {
       try (MessageQueue queue = MessageQueue.create(configure(MqConfig.builder()).build())) {
         for (String topic : created) {
@@ -110,10 +111,18 @@ public abstract class MessageQueueConformanceSuite {
     }
   }
 
+  /** Everything that reaches {@code topic}'s dead-letter topic from now on, read by a new group. */
+  private Inbox deadLetters(MessageQueue queue, String topic) {
+    Inbox deadLetters = new Inbox();
+    subscribe(
+        queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("dlq-reader"), deadLetters));
+    return deadLetters;
+  }
+
   /** A topic name no other test uses. */
-  protected static String newTopic(String purpose) {
+  protected String newTopic(String purpose) {
     String topic = "tck-" + purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
-    CREATED_TOPICS.add(topic);
+    createdTopics.add(topic);
     return topic;
   }
 
@@ -310,7 +319,8 @@ public abstract class MessageQueueConformanceSuite {
         "calls an async handler allowed several unfinished deliveries in key order, and leaves"
             + " nothing unacknowledged when completions come out of order and one fails")
     void asyncHandlerWithMaxInFlight() {
-      assumeTrue(capabilities().orderedPerKey(), "backend declares no per-key order");
+      assumeTrue(
+          capabilities().has(Capability.ORDERED_PER_KEY), "backend declares no per-key order");
       MessageQueue queue = open();
       String topic = newTopic("inflight");
       String group = newGroup("inflight");
@@ -371,7 +381,8 @@ public abstract class MessageQueueConformanceSuite {
     @Test
     @DisplayName("shares a topic between two consumers of one group, without loss or duplicates")
     void competingConsumers() {
-      assumeTrue(capabilities().consumerGroups(), "backend declares no consumer groups");
+      assumeTrue(
+          capabilities().has(Capability.CONSUMER_GROUPS), "backend declares no consumer groups");
       MessageQueue queue = open();
       String topic = newTopic("compete");
       String group = newGroup("compete");
@@ -426,7 +437,7 @@ public abstract class MessageQueueConformanceSuite {
     @DisplayName("starts a new group at the earliest message when asked to")
     void newGroupEarliest() {
       assumeTrue(
-          capabilities().newGroupReadsHistory(),
+          capabilities().has(Capability.NEW_GROUP_READS_HISTORY),
           "backend declares that a new group does not read history");
       MessageQueue queue = open();
       String topic = newTopic("earliest");
@@ -558,7 +569,8 @@ public abstract class MessageQueueConformanceSuite {
     @Test
     @DisplayName("handles 1000 messages over 16 keys in publish order per key, with 4 threads")
     void perKeyOrder() {
-      assumeTrue(capabilities().orderedPerKey(), "backend declares no per-key order");
+      assumeTrue(
+          capabilities().has(Capability.ORDERED_PER_KEY), "backend declares no per-key order");
       MessageQueue queue = open();
       String topic = newTopic("order");
       Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
@@ -648,9 +660,7 @@ public abstract class MessageQueueConformanceSuite {
                     attempts.incrementAndGet();
                     throw new IllegalArgumentException("cannot handle " + d.id());
                   }));
-      Inbox deadLetters = new Inbox();
-      subscribe(
-          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("dlq-reader"), deadLetters));
+      Inbox deadLetters = deadLetters(queue, topic);
       byte[] payload = {9, 8, 7, 0, -1};
       Message sent = Message.builder(payload).key("k1").header("x-origin", "test").build();
       long before = System.currentTimeMillis();
@@ -692,9 +702,7 @@ public abstract class MessageQueueConformanceSuite {
                     attempts.incrementAndGet();
                     throw new NonRetryableException("malformed request");
                   }));
-      Inbox deadLetters = new Inbox();
-      subscribe(
-          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+      Inbox deadLetters = deadLetters(queue, topic);
 
       String id = queue.createProducer().sendAndWait(topic, Message.ofText("bad")).messageId();
 
@@ -751,9 +759,7 @@ public abstract class MessageQueueConformanceSuite {
                       throw new IllegalStateException("boom");
                     }
                   }));
-      Inbox deadLetters = new Inbox();
-      subscribe(
-          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+      Inbox deadLetters = deadLetters(queue, topic);
       Producer producer = queue.createProducer();
 
       String failed = producer.sendAndWait(topic, Message.of("k", bytes("fail"))).messageId();
@@ -786,9 +792,7 @@ public abstract class MessageQueueConformanceSuite {
                     done.add(d);
                     return CompletableFuture.completedFuture(null);
                   }));
-      Inbox deadLetters = new Inbox();
-      subscribe(
-          queue, sub(DeadLetterPolicy.deadLetterTopic(topic), newGroup("reader"), deadLetters));
+      Inbox deadLetters = deadLetters(queue, topic);
       Producer producer = queue.createProducer();
 
       String once = producer.sendAndWait(topic, Message.of("a", bytes("once"))).messageId();
@@ -842,7 +846,8 @@ public abstract class MessageQueueConformanceSuite {
         "publishes what a handler sends exactly once even when the handler fails after"
             + " sending")
     void consumeTransformProduce() {
-      assumeTrue(capabilities().exactlyOnce(), "backend declares no exactly-once delivery");
+      assumeTrue(
+          capabilities().has(Capability.EXACTLY_ONCE), "backend declares no exactly-once delivery");
       MessageQueue queue = open(b -> b.deliveryMode(DeliveryMode.EXACTLY_ONCE).maxRetries(5));
       String in = newTopic("eos-in");
       String out = newTopic("eos-out");
@@ -874,7 +879,8 @@ public abstract class MessageQueueConformanceSuite {
     @Test
     @DisplayName("discards what a handler sent when its message is dead-lettered")
     void deadLetteredDiscardsSends() {
-      assumeTrue(capabilities().exactlyOnce(), "backend declares no exactly-once delivery");
+      assumeTrue(
+          capabilities().has(Capability.EXACTLY_ONCE), "backend declares no exactly-once delivery");
       MessageQueue queue = open(b -> b.deliveryMode(DeliveryMode.EXACTLY_ONCE).maxRetries(1));
       String in = newTopic("eos-dlq-in");
       String out = newTopic("eos-dlq-out");
@@ -891,8 +897,7 @@ public abstract class MessageQueueConformanceSuite {
                   }));
       Inbox output = new Inbox();
       subscribe(queue, sub(out, newGroup("eos-dlq-out"), output));
-      Inbox deadLetters = new Inbox();
-      subscribe(queue, sub(DeadLetterPolicy.deadLetterTopic(in), newGroup("reader"), deadLetters));
+      Inbox deadLetters = deadLetters(queue, in);
       Producer producer = queue.createProducer();
 
       String bad = producer.sendAndWait(in, Message.of("k", bytes("bad"))).messageId();
@@ -1057,7 +1062,8 @@ public abstract class MessageQueueConformanceSuite {
           .contains(topic, DeadLetterPolicy.deadLetterTopic(topic));
       TopicSpec described = queue.admin().describeTopic(topic).orElseThrow();
       assertThat(described.name()).isEqualTo(topic);
-      assertThat(described.partitions()).isEqualTo(capabilities().partitions() ? 3 : 1);
+      assertThat(described.partitions())
+          .isEqualTo(capabilities().has(Capability.PARTITIONS) ? 3 : 1);
       assertThat(described.replicationFactor()).isEqualTo(1);
 
       assertThat(queue.admin().deleteTopic(topic)).isTrue();
@@ -1090,7 +1096,7 @@ public abstract class MessageQueueConformanceSuite {
     @DisplayName("starts a deleted group over: subscribing again at the earliest reads everything")
     void deletedGroupStartsOver() {
       assumeTrue(
-          capabilities().newGroupReadsHistory(),
+          capabilities().has(Capability.NEW_GROUP_READS_HISTORY),
           "backend declares that a new group does not read history");
       MessageQueue queue = open();
       String topic = newTopic("regroup");
@@ -1111,7 +1117,9 @@ public abstract class MessageQueueConformanceSuite {
     @Test
     @DisplayName("creates configured topics with their configured partitions")
     void configuredTopic() {
-      assumeTrue(capabilities().partitions(), "backend declares that topics have no partitions");
+      assumeTrue(
+          capabilities().has(Capability.PARTITIONS),
+          "backend declares that topics have no partitions");
       String topic = newTopic("configured");
       MessageQueue queue = open(b -> b.topic(TopicSpec.of(topic, 2)));
       Inbox inbox = new Inbox();

@@ -50,7 +50,7 @@ class DeliveryEngineTest {
         String topic, Message deadLetter, Delivery d, String handle) {
       calls.add("dead-letter " + topic);
       return deadLetterFails
-          ? CompletableFuture.failedFuture(new MessagingException("broker down", true))
+          ? CompletableFuture.failedFuture(MessagingException.retriable("broker down"))
           : CompletableFuture.completedFuture(null);
     }
   }
@@ -145,7 +145,7 @@ class DeliveryEngineTest {
           @Override
           public void acknowledge(Delivery delivery, String handle) {
             seen.add("ack attempt");
-            throw new MessagingException("commit failed", true);
+            throw MessagingException.retriable("commit failed");
           }
 
           @Override

@@ -31,11 +31,10 @@ import org.eclipse.jgit.util.io.DisabledOutputStream;
  * GitCodingAgent#TASK_TRAILER} trailer; and reads commits back (the branch head, a commit's files).
  */
 final class GitCommitter {
-  // Made once, as before the split: every commit carries its time, when the agent was created.
-  private final PersonIdent author;
+  private final CommitAuthor author;
 
   GitCommitter(CommitAuthor author) {
-    this.author = author.ident();
+    this.author = author;
   }
 
   /** Stages {@code changed} (added or removed as the working copy has them) and commits them. */
@@ -60,12 +59,10 @@ final class GitCommitter {
     if (removes) {
       rm.call();
     }
+    // A new identity per commit: JGit's PersonIdent carries the time it was made.
+    PersonIdent now = author.ident();
     CommitCommand commit =
-        git.commit()
-            .setAuthor(author)
-            .setCommitter(author)
-            .setMessage(message(task))
-            .setSign(false);
+        git.commit().setAuthor(now).setCommitter(now).setMessage(message(task)).setSign(false);
     if (stagedBeyond(git.getRepository(), changed)) {
       // Someone else staged changes too: commit the task's paths alone (slower: walks the files).
       changed.forEach(commit::setOnly);

@@ -1,40 +1,76 @@
 package io.agentmq.agents.runtime;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A W3C trace context ({@code traceparent}): the trace every hop of a request shares, the span of
- * one hop and the span it continues.
+ * one hop, the span it continues and the sampling decision, which travels on unchanged. Reading and
+ * writing the header is OpenTelemetry's {@link W3CTraceContextPropagator}.
  *
  * @param traceId 32 lowercase hex digits, not all zero
  * @param spanId 16 lowercase hex digits, not all zero: this hop
  * @param parentSpanId the span this hop continues; empty for the first hop
+ * @param sampled the trace's sampled flag, as the first hop's sender decided it
  */
-public record TraceContext(String traceId, String spanId, String parentSpanId) {
+public record TraceContext(String traceId, String spanId, String parentSpanId, boolean sampled) {
   private static final HexFormat HEX = HexFormat.of();
-  private static final String INVALID_TRACE = "0".repeat(32);
-  private static final String INVALID_SPAN = "0".repeat(16);
+  private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
+  private static final String TRACEPARENT = "traceparent";
 
-  /** A new trace: random trace and span ids, no parent. */
+  private static final TextMapGetter<String> SINGLE_HEADER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+          return List.of(TRACEPARENT);
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+          return TRACEPARENT.equals(key) ? carrier : null;
+        }
+      };
+
+  /** A new, sampled trace: random trace and span ids, no parent. */
   public static TraceContext newTrace() {
-    return new TraceContext(randomHex(16, INVALID_TRACE), randomHex(8, INVALID_SPAN), "");
+    return new TraceContext(randomId(16), randomId(8), "", true);
   }
 
-  /** The next hop of this trace: a new span whose parent is this one. */
+  /** The next hop of this trace: a new span whose parent is this one; sampling unchanged. */
   public TraceContext child() {
-    return new TraceContext(traceId, randomHex(8, INVALID_SPAN), spanId);
+    return new TraceContext(traceId, randomId(8), spanId, sampled);
   }
 
   /** The same trace and parent with the span id another tracer chose (an OpenTelemetry SDK's). */
   TraceContext withSpan(String traceId, String spanId) {
-    return new TraceContext(traceId, spanId, parentSpanId);
+    return new TraceContext(traceId, spanId, parentSpanId, sampled);
   }
 
-  /** The {@code traceparent} header value: {@code 00-<trace>-<span>-01}. */
+  /** This hop as a remote parent for OpenTelemetry. */
+  SpanContext toSpanContext() {
+    return SpanContext.createFromRemoteParent(
+        traceId,
+        spanId,
+        sampled ? TraceFlags.getSampled() : TraceFlags.getDefault(),
+        TraceState.getDefault());
+  }
+
+  /** The {@code traceparent} header value: {@code 00-<trace>-<span>-<flags>}. */
   public String traceparent() {
-    return "00-" + traceId + "-" + spanId + "-01";
+    Map<String, String> headers = new HashMap<>(2);
+    W3C.inject(Context.root().with(Span.wrap(toSpanContext())), headers, Map::put);
+    return headers.get(TRACEPARENT);
   }
 
   /**
@@ -42,45 +78,24 @@ public record TraceContext(String traceId, String spanId, String parentSpanId) {
    * new trace, as the W3C recommendation says, rather than failing the message).
    */
   public static Optional<TraceContext> parse(String traceparent) {
-    if (traceparent == null || traceparent.length() < 55) {
+    if (traceparent == null) {
       return Optional.empty();
     }
-    String[] parts = traceparent.trim().split("-", -1);
-    // Version 00 has exactly four fields; later versions may add fields after them.
-    if (parts.length < 4
-        || (parts[0].equals("00") && parts.length != 4)
-        || !isHex(parts[0], 2)
-        || parts[0].equals("ff")
-        || !isHex(parts[3], 2)
-        || !isHex(parts[1], 32)
-        || !isHex(parts[2], 16)
-        || parts[1].equals(INVALID_TRACE)
-        || parts[2].equals(INVALID_SPAN)) {
-      return Optional.empty();
-    }
-    return Optional.of(new TraceContext(parts[1], parts[2], ""));
+    SpanContext sc =
+        Span.fromContext(W3C.extract(Context.root(), traceparent.trim(), SINGLE_HEADER))
+            .getSpanContext();
+    return sc.isValid()
+        ? Optional.of(new TraceContext(sc.getTraceId(), sc.getSpanId(), "", sc.isSampled()))
+        : Optional.empty();
   }
 
-  private static boolean isHex(String s, int length) {
-    if (s.length() != length) {
-      return false;
-    }
-    for (int i = 0; i < length; i++) {
-      char c = s.charAt(i);
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String randomHex(int bytes, String invalid) {
+  private static String randomId(int bytes) {
     byte[] b = new byte[bytes];
     String hex;
     do {
       ThreadLocalRandom.current().nextBytes(b);
       hex = HEX.formatHex(b);
-    } while (hex.equals(invalid));
+    } while (hex.chars().allMatch(c -> c == '0'));
     return hex;
   }
 }

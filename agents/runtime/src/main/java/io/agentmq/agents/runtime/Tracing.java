@@ -5,8 +5,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 
 /**
@@ -20,14 +18,7 @@ public final class Tracing {
   public static Span start(String name, SpanKind kind, TraceContext parent) {
     Context context = Context.root();
     if (parent != null) {
-      context =
-          context.with(
-              Span.wrap(
-                  SpanContext.createFromRemoteParent(
-                      parent.traceId(),
-                      parent.spanId(),
-                      TraceFlags.getSampled(),
-                      TraceState.getDefault())));
+      context = context.with(Span.wrap(parent.toSpanContext()));
     }
     SpanBuilder builder =
         GlobalOpenTelemetry.getTracer("io.agentmq.agents")

@@ -37,4 +37,16 @@ class TraceContextTest {
     assertThat(TraceContext.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         .isPresent();
   }
+
+  @Test
+  @DisplayName(
+      "keeps the sender's sampling decision: an unsampled trace stays unsampled on every hop")
+  void keepsTheSampledFlag() {
+    TraceContext unsampled =
+        TraceContext.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00").orElseThrow();
+
+    assertThat(unsampled.sampled()).isFalse();
+    assertThat(unsampled.child().traceparent()).endsWith("-00");
+    assertThat(TraceContext.newTrace().traceparent()).endsWith("-01");
+  }
 }
