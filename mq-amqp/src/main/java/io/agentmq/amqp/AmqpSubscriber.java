@@ -125,7 +125,9 @@ final class AmqpSubscriber implements Subscriber {
     int attempt = 1;
     Map<String, Object> headers = delivery.getProperties().getHeaders();
     if (headers != null && headers.get("x-delivery-count") instanceof Number count) {
-      attempt = count.intValue() + 1; // quorum queues count broker redeliveries
+      // Quorum queues count broker redeliveries, but also those of prefetched messages no handler
+      // saw when a consumer died: never so many that the engine would give up without handling it.
+      attempt = Math.min(count.intValue() + 1, settings.retryPolicy().maxRetries() + 1);
     }
     String laneKey = message.key().orElse(message.id());
     LaneWorker lane = lanes[Math.floorMod(laneKey.hashCode(), lanes.length)];

@@ -95,6 +95,24 @@ public final class DeliveryEngine<H> {
    * returned future may be shared: read it, never complete it.
    */
   public CompletableFuture<Outcome> process(Delivery delivery, H handle) {
+    if (!atMostOnce
+        && deadLetterPolicy.enabled()
+        && delivery.attempt() > retryPolicy.maxRetries() + 1) {
+      // Attempts beyond the budget reach a handler only when earlier ones had no outcome at all:
+      // the consumer process died while handling it (a crash, an OOM kill), and a backend counted
+      // those attempts durably. Handing it out again would kill the next consumer too.
+      int stopped = delivery.attempt() - 1;
+      return deadLetter(
+          delivery,
+          handle,
+          new NonRetryableException(
+              "the consumer stopped while handling it, " + stopped + " time(s)"),
+          "no outcome after "
+              + stopped
+              + " attempts (max_retries "
+              + retryPolicy.maxRetries()
+              + ")");
+    }
     if (atMostOnce) {
       settlement.acknowledge(delivery, handle);
     }

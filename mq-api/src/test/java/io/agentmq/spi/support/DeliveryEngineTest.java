@@ -226,4 +226,27 @@ class DeliveryEngineTest {
     assertThat(seen)
         .containsExactly("ACKNOWLEDGED", "REDELIVERY_SCHEDULED boom", "DEAD_LETTERED boom");
   }
+
+  @Test
+  @DisplayName(
+      "dead-letters without calling the handler a message whose earlier attempts had no outcome"
+          + " (its consumer died each time)")
+  void crashLoopingMessageIsDeadLettered() {
+    RecordingSettlement settlement = new RecordingSettlement();
+    List<String> handled = new ArrayList<>();
+    DeliveryEngine<String> engine =
+        engine(
+            DeliveryMode.AT_LEAST_ONCE,
+            d -> handled.add(d.id()),
+            RetryPolicy.ofRetries(2),
+            settlement,
+            DeliveryObserver.NONE);
+
+    Outcome outcome =
+        engine.process(new Delivery(Message.ofText("x"), "t", 0, 5, "g", 4, null), "h").join();
+
+    assertThat(outcome).isEqualTo(Outcome.DEAD_LETTERED);
+    assertThat(handled).isEmpty();
+    assertThat(settlement.calls).containsExactly("dead-letter t.deadletter", "ack h");
+  }
 }

@@ -10,23 +10,35 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.diff.RawText;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.CoreConfig.EolStreamType;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.patch.FileHeader;
 import org.eclipse.jgit.patch.Patch;
 import org.eclipse.jgit.patch.PatchApplier;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.io.EolStreamTypeUtil;
 
 /**
  * Writes one task's file deltas (new content, or a unified diff applied by JGit) into the working
- * copy, remembering each path it touches so that {@link #restore()} can put them back when the task
- * fails. One instance per task, under the working copy's lock.
+ * copy, each file replaced in one step ({@link AtomicFiles}), remembering each path it touches so
+ * that {@link #restore()} can put them back when the task fails. One instance per task, under the
+ * working copy's lock.
  */
 final class DeltaApplier {
   /** What a unified diff is applied to, which decides its {@code ---} side. */
@@ -42,6 +54,15 @@ final class DeltaApplier {
   DeltaApplier(Git git, Path dir) {
     this.git = git;
     this.dir = dir;
+  }
+
+  /** The paths {@code deltas} change, each once, in order; or why one of them is refused. */
+  static List<String> pathsOf(List<FileDelta> deltas) throws TaskFailure {
+    LinkedHashSet<String> paths = new LinkedHashSet<>();
+    for (FileDelta delta : deltas) {
+      paths.add(SafePaths.checked(delta.getPath()));
+    }
+    return new ArrayList<>(paths);
   }
 
   /** Applies the deltas in order; returns the paths changed, each once, in that order. */
@@ -89,11 +110,11 @@ final class DeltaApplier {
       case NEW_CONTENT -> {
         touched.add(path);
         Files.createDirectories(file.getParent());
-        Files.writeString(file, delta.getNewContent(), StandardCharsets.UTF_8);
+        AtomicFiles.write(file, delta.getNewContent().getBytes(StandardCharsets.UTF_8));
       }
       case UNIFIED_DIFF -> {
         touched.add(path);
-        applyDiff(path, delta.getUnifiedDiff(), target);
+        applyDiff(path, file, delta.getUnifiedDiff(), target);
       }
       default ->
           throw new TaskFailure(
@@ -104,21 +125,24 @@ final class DeltaApplier {
   /**
    * Applies a unified diff to {@code path}. Hunks alone, or a diff with {@code ---}/{@code +++}
    * lines, are both accepted; the file is always {@code path}, whatever the diff's headers say
-   * about other files (a diff naming another file is refused).
+   * about other files (a diff naming another file is refused). JGit applies it in memory, so that
+   * the file is then replaced in one step; a file with CR-LF line ends keeps them.
    */
-  private void applyDiff(String path, String diff, DiffTarget target)
+  private void applyDiff(String path, Path file, String diff, DiffTarget target)
       throws IOException, TaskFailure {
+    byte[] before = target == DiffTarget.EXISTING_FILE ? Files.readAllBytes(file) : null;
+    boolean crLf = before != null && RawText.isCrLfText(before);
+    String text = withHeader(path, crLf ? diff.replace("\r\n", "\n") : diff, target);
     Patch patch = new Patch();
-    try (InputStream in =
-        new ByteArrayInputStream(withHeader(path, diff, target).getBytes(StandardCharsets.UTF_8))) {
+    try (InputStream in = new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))) {
       patch.parse(in);
     }
     if (!patch.getErrors().isEmpty() || patch.getFiles().isEmpty()) {
       throw new TaskFailure(
           "the unified diff for " + path + " does not parse: " + patch.getErrors());
     }
-    for (FileHeader file : patch.getFiles()) {
-      for (String named : List.of(file.getOldPath(), file.getNewPath())) {
+    for (FileHeader header : patch.getFiles()) {
+      for (String named : List.of(header.getOldPath(), header.getNewPath())) {
         if (!named.equals(DiffEntry.DEV_NULL) && !named.equals(path)) {
           throw new TaskFailure(
               "the unified diff for "
@@ -129,9 +153,58 @@ final class DeltaApplier {
         }
       }
     }
-    PatchApplier.Result applied = new PatchApplier(git.getRepository()).applyPatch(patch);
-    if (!applied.getErrors().isEmpty()) {
-      throw new TaskFailure("the patch for " + path + " does not apply: " + applied.getErrors());
+    Optional<byte[]> after = patched(path, before, patch);
+    if (after.isEmpty()) {
+      Files.deleteIfExists(file); // a diff deleting the file
+      return;
+    }
+    Files.createDirectories(file.getParent());
+    AtomicFiles.write(file, crLf ? toCrLf(after.get()) : after.get());
+  }
+
+  /**
+   * What {@code patch} makes of a file holding {@code before} (none: a new file); empty when it
+   * deletes the file. The patch is applied to a tree holding that file alone, written to the object
+   * store as JGit's apply to the working tree writes its blobs; a later commit uses the result, and
+   * git's garbage collection removes the rest.
+   */
+  private Optional<byte[]> patched(String path, byte[] before, Patch patch)
+      throws IOException, TaskFailure {
+    Repository repo = git.getRepository();
+    try (ObjectInserter inserter = repo.newObjectInserter();
+        ObjectReader reader = inserter.newReader();
+        RevWalk walk = new RevWalk(reader)) {
+      DirCache tree = DirCache.newInCore();
+      DirCacheBuilder builder = tree.builder();
+      if (before != null) {
+        DirCacheEntry entry = new DirCacheEntry(path);
+        entry.setFileMode(FileMode.REGULAR_FILE);
+        entry.setObjectId(inserter.insert(Constants.OBJ_BLOB, before));
+        builder.add(entry);
+      }
+      builder.finish();
+      ObjectId treeId = tree.writeTree(inserter);
+      inserter.flush();
+      RevTree beforeTree = walk.parseTree(treeId);
+      PatchApplier.Result applied = new PatchApplier(repo, beforeTree, inserter).applyPatch(patch);
+      if (!applied.getErrors().isEmpty()) {
+        throw new TaskFailure("the patch for " + path + " does not apply: " + applied.getErrors());
+      }
+      inserter.flush();
+      try (TreeWalk result = TreeWalk.forPath(reader, path, applied.getTreeId())) {
+        return result == null
+            ? Optional.empty()
+            : Optional.of(reader.open(result.getObjectId(0), Constants.OBJ_BLOB).getBytes());
+      }
+    }
+  }
+
+  /** {@code text} with each line ending in CR-LF (JGit applies to a CR-LF file with LF ends). */
+  private static byte[] toCrLf(byte[] text) throws IOException {
+    try (InputStream in =
+        EolStreamTypeUtil.wrapInputStream(
+            new ByteArrayInputStream(text), EolStreamType.TEXT_CRLF)) {
+      return in.readAllBytes();
     }
   }
 

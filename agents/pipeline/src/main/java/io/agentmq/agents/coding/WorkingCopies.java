@@ -1,8 +1,10 @@
 package io.agentmq.agents.coding;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,7 +12,8 @@ import org.eclipse.jgit.lib.Constants;
 
 /**
  * Finds the local working copy a task names, and lets one task at a time work in each, with the
- * {@link TaskCommitIndex} of that repository. Thread safe.
+ * {@link TaskCommitIndex} of that repository: one thread of this agent (an in-process lock), and
+ * one process ({@link CrossProcessLock}). Thread safe.
  */
 final class WorkingCopies {
   private static final String ACCEPTED =
@@ -42,11 +45,23 @@ final class WorkingCopies {
     return dir;
   }
 
-  /** Waits until no other task works in {@code dir}; closing the result lets the next one in. */
-  Locked lock(Path dir) {
+  /**
+   * Waits until no other task works in {@code dir}: without limit for the tasks of this agent, at
+   * most {@code otherProcesses} for those of another process. Closing the result lets the next one
+   * in.
+   *
+   * @throws WorkingCopyBusyException when another process still holds it after that wait
+   */
+  Locked lock(Path dir, Duration otherProcesses) throws IOException {
     Copy copy = copies.computeIfAbsent(dir, d -> new Copy());
     copy.lock.lock();
-    return new Locked(copy);
+    try {
+      return new Locked(
+          copy, CrossProcessLock.acquire(dir.resolve(Constants.DOT_GIT), otherProcesses));
+    } catch (IOException | RuntimeException e) {
+      copy.lock.unlock();
+      throw e;
+    }
   }
 
   private static final class Copy {
@@ -57,10 +72,12 @@ final class WorkingCopies {
   /** A working copy one task holds; close it on the thread that locked it. */
   static final class Locked implements AutoCloseable {
     private final Copy copy;
+    private final CrossProcessLock acrossProcesses;
     private boolean closed;
 
-    private Locked(Copy copy) {
+    private Locked(Copy copy, CrossProcessLock acrossProcesses) {
       this.copy = copy;
+      this.acrossProcesses = acrossProcesses;
     }
 
     /** The repository's task index; only to be used while this lock is held. */
@@ -70,10 +87,14 @@ final class WorkingCopies {
 
     /** Releases the working copy; idempotent. */
     @Override
-    public void close() {
+    public void close() throws IOException {
       if (!closed) {
         closed = true;
-        copy.lock.unlock();
+        try {
+          acrossProcesses.close();
+        } finally {
+          copy.lock.unlock();
+        }
       }
     }
   }

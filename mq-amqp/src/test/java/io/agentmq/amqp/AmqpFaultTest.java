@@ -1,0 +1,57 @@
+package io.agentmq.amqp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MqConfig;
+import io.agentmq.tck.fault.ConsumerKillScenario;
+import io.agentmq.tck.fault.ReliabilityReport;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real faults against a real RabbitMQ: consumer processes that die without a goodbye. */
+class AmqpFaultTest {
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(600)
+  @DisplayName(
+      "loses no acknowledged message when the consumer process is killed with SIGKILL three times"
+          + " mid-stream; the broker requeues what was unacknowledged, counted as duplicates")
+  void consumerProcessKilled() throws Exception {
+    String topic = "fault-kill-" + UUID.randomUUID().toString().substring(0, 8);
+    String group = "fault-readers";
+    try (MessageQueue queue =
+        MessageQueue.create(
+            MqConfig.builder()
+                .brokerType("amqp")
+                .set("amqp.url", AmqpTestBroker.url())
+                .declareGroups(topic, List.of(group))
+                .build())) {
+      try {
+        ConsumerKillScenario.Result result =
+            ConsumerKillScenario.run(
+                queue,
+                Map.of("MQ_BROKER_TYPE", "amqp", "AMQP_URL", AmqpTestBroker.url()),
+                topic,
+                group,
+                4_000,
+                3,
+                dir);
+
+        System.out.println("amqp, consumer SIGKILL x3: " + result);
+        ReliabilityReport.record("amqp", "consumer process SIGKILL x3, at-least-once", result);
+        assertThat(result.report().lost()).isEmpty();
+        assertThat(result.report().acknowledged()).isEqualTo(4_000);
+      } finally {
+        queue.admin().deleteTopic(topic);
+      }
+    }
+  }
+}
