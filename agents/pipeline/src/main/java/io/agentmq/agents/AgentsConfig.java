@@ -29,6 +29,9 @@ import java.util.Set;
  *     while earlier ones wait for their outputs to be stored, default 256
  * @param topics {@code agents.topic_prefix}: the pipeline's topics, behind this prefix (none by
  *     default), so several pipelines can share a broker
+ * @param unhealthyExit {@code agents.unhealthy_exit_ms}: {@code agentmq run} exits (non-zero) once
+ *     its services have been DOWN this long without a break, so that a supervisor restarts it
+ *     instead of it lingering as a zombie; default 60 s, 0 never
  * @param groups {@code agents.groups.<role>} (or {@code <ROLE>_GROUP}): each agent's consumer
  *     group, by default the role's name with dashes ({@code request-planner})
  */
@@ -40,6 +43,7 @@ public record AgentsConfig(
     int concurrency,
     int maxInFlight,
     PipelineTopics topics,
+    Duration unhealthyExit,
     Map<Role, String> groups) {
   /** The configuration section of the pipeline. */
   public static final String SECTION = "agents";
@@ -51,6 +55,7 @@ public record AgentsConfig(
   public static final String CONCURRENCY = "concurrency";
   public static final String MAX_IN_FLIGHT = "max_in_flight";
   public static final String TOPIC_PREFIX = "topic_prefix";
+  public static final String UNHEALTHY_EXIT_MS = "unhealthy_exit_ms";
   public static final String GROUPS = "groups.";
 
   /** The agents of the pipeline, each reading with a consumer group of its own. */
@@ -125,7 +130,8 @@ public record AgentsConfig(
                 REQUEST_TIMEOUT_MS,
                 CONCURRENCY,
                 MAX_IN_FLIGHT,
-                TOPIC_PREFIX));
+                TOPIC_PREFIX,
+                UNHEALTHY_EXIT_MS));
     Map<Role, String> groups = new EnumMap<>(Role.class);
     for (Role role : Role.values()) {
       accepted.add(role.key());
@@ -155,8 +161,18 @@ public record AgentsConfig(
     } catch (IllegalArgumentException e) {
       s.problem(TOPIC_PREFIX, "a prefix that makes valid topic names (letters, digits, . _ -)");
     }
+    Duration unhealthyExit =
+        s.millis(UNHEALTHY_EXIT_MS, Duration.ofMinutes(1), Duration.ZERO, Duration.ofDays(1));
     s.throwIfInvalid();
     return new AgentsConfig(
-        build, buildTimeout, author, timeout, concurrency, maxInFlight, topics, Map.copyOf(groups));
+        build,
+        buildTimeout,
+        author,
+        timeout,
+        concurrency,
+        maxInFlight,
+        topics,
+        unhealthyExit,
+        Map.copyOf(groups));
   }
 }

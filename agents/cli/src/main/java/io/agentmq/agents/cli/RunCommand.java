@@ -1,14 +1,21 @@
 package io.agentmq.agents.cli;
 
+import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.Pipeline;
+import io.agentmq.api.Health;
 import io.agentmq.api.MqConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,6 +33,9 @@ import picocli.CommandLine.Spec;
       "Agents: request-planner, code-planner, coding-agent, orchestrator, or all."
     })
 final class RunCommand implements Callable<Integer> {
+  /** The exit code when the services stayed DOWN: EX_SOFTWARE of sysexits.h. */
+  static final int EXIT_UNHEALTHY = 70;
+
   @Mixin BrokerOptions broker;
 
   @Spec CommandSpec spec;
@@ -89,7 +99,60 @@ final class RunCommand implements Callable<Integer> {
       }
       throw e;
     }
-    stopped.await();
+    Duration unhealthyExit = AgentsConfig.of(config).unhealthyExit();
+    if (unhealthyExit.isZero()) {
+      stopped.await();
+      return 0;
+    }
+    return watch(pipeline, stopped, unhealthyExit);
+  }
+
+  /**
+   * Waits for the shutdown hook, checking health meanwhile: a service DOWN for {@code
+   * unhealthyExit} without a break (its consumer loop died, the broker cancelled it, a handler is
+   * stuck) makes the process exit with {@link #EXIT_UNHEALTHY}, for a supervisor to restart it.
+   */
+  private int watch(Pipeline pipeline, CountDownLatch stopped, Duration unhealthyExit)
+      throws InterruptedException {
+    long checkMillis = Math.max(100, Math.min(1000, unhealthyExit.toMillis() / 4));
+    long downSince = 0;
+    while (!stopped.await(checkMillis, TimeUnit.MILLISECONDS)) {
+      Health health = pipeline.runtime().health();
+      if (health.isUp()) {
+        downSince = 0;
+        continue;
+      }
+      long now = System.nanoTime();
+      if (downSince == 0) {
+        downSince = now;
+      } else if (now - downSince >= unhealthyExit.toNanos()) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(
+            "error: the services have been DOWN for %d ms (agents.unhealthy_exit_ms): %s;"
+                + " exiting so that they are restarted%n",
+            unhealthyExit.toMillis(), String.join("; ", reasons(health.details())));
+        err.flush();
+        return EXIT_UNHEALTHY;
+      }
+    }
     return 0;
+  }
+
+  /** Every {@code reason} in a health tree. */
+  private static List<String> reasons(Map<String, Object> details) {
+    List<String> found = new ArrayList<>();
+    details.forEach(
+        (key, value) -> {
+          if (key.equals("reason")) {
+            found.add(String.valueOf(value));
+          } else if (value instanceof Health h) {
+            found.addAll(reasons(h.details()));
+          } else if (value instanceof Map<?, ?> m) {
+            Map<String, Object> nested = new LinkedHashMap<>();
+            m.forEach((k, v) -> nested.put(String.valueOf(k), v));
+            found.addAll(reasons(nested));
+          }
+        });
+    return found;
   }
 }
