@@ -30,7 +30,16 @@ import org.slf4j.LoggerFactory;
  * failed record and resumes ({@link PartitionSeeks}, {@link RetryAttempts}); the poll loop keeps
  * running meanwhile, so the group session never expires. On revoke, the running handler of each
  * revoked partition is awaited, what is done is committed and the rest is dropped ({@link
- * PartitionRebalancer}). At-most-once commits the fetched offsets before handing records to the
+ * PartitionRebalancer}).
+ *
+ * <p>A process that dies in a handler counts as an attempt of that message: commits made while the
+ * consumer runs are marked {@code running}, clean ones only on revoke and close ({@link
+ * CommitMarker}); the next owner of a partition left running hands its records out one at a time,
+ * committing each one's attempt first ({@link CrashRecovery}), so a message that keeps killing its
+ * consumer reaches the dead-letter topic once its attempts are used up. Exactly-once needs none of
+ * this: the next owner's producer fences the dead one's transaction. A handler ending with a {@link
+ * VirtualMachineError} is never committed past and makes {@link #status()} DOWN ({@link
+ * PartitionWorker}). At-most-once commits the fetched offsets before handing records to the
  * handler.
  *
  * <p>Exactly-once reads {@code read_committed} and gives each partition a transactional producer
@@ -156,6 +165,12 @@ public final class KafkaSubscriber implements Subscriber {
       return "poll thread ended";
     } else if (now - lastPoll > link.maxPollInterval().toNanos()) {
       return "no poll for more than kafka.max_poll_interval_ms";
+    }
+    Throwable handlerError = state.handlerError();
+    if (handlerError != null) {
+      return "a handler ended with "
+          + handlerError
+          + "; its message is read again, but the JVM may not be sound: restart the process";
     }
     String problem = null;
     for (PartitionWorker worker : partitions) {

@@ -5,7 +5,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * How far one partition is handled and committed: everything before {@link #done()} is acknowledged
  * or dead-lettered, so it may be committed; {@link #committed()} is what the broker holds for the
- * group, as far as the poll thread knows.
+ * group, and {@link #committedClean()} whether its marker says the owner stopped cleanly, as far as
+ * the poll thread knows.
  */
 final class PartitionProgress {
   private final TopicPartition partition;
@@ -15,6 +16,9 @@ final class PartitionProgress {
 
   /** Poll thread. */
   private long committed;
+
+  /** Poll thread: the committed offset's {@link CommitMarker} is clean. */
+  private boolean committedClean = true;
 
   PartitionProgress(TopicPartition partition, long position) {
     this.partition = partition;
@@ -39,10 +43,18 @@ final class PartitionProgress {
     return committed;
   }
 
-  /** Poll thread: the broker acknowledged a commit of {@code offset}; never moves back. */
-  void markCommitted(long offset) {
-    if (offset > committed) {
+  boolean committedClean() {
+    return committedClean;
+  }
+
+  /**
+   * Poll thread: the broker acknowledged a commit of {@code offset} with {@code marker}; never
+   * moves back. At the same offset the marker is taken, whichever answer came last.
+   */
+  void markCommitted(long offset, CommitMarker marker) {
+    if (offset >= committed) {
       committed = offset;
+      committedClean = marker.clean();
     }
   }
 

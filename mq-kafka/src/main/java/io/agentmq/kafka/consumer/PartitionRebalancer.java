@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the group's assignment (poll thread): an assigned partition gets a worker starting at its
- * resolved position (a LATEST group pins that start with a commit); a revoked or lost one has its
- * running handlers awaited and, when revoked, what they finished committed, before it goes.
+ * resolved position; at-least-once, the worker recovers if the committed marker says the previous
+ * owner did not stop cleanly, and otherwise the partition is marked running there before anything
+ * is handed out (which also pins a LATEST group's start). A revoked or lost partition has its
+ * running handlers awaited and, when revoked, what they finished committed (clean), before it goes.
  */
 final class PartitionRebalancer implements ConsumerRebalanceListener {
   private static final Logger log = LoggerFactory.getLogger(PartitionRebalancer.class);
@@ -90,13 +92,74 @@ final class PartitionRebalancer implements ConsumerRebalanceListener {
       positions.put(tp, position);
       partitions.put(tp, newWorker.apply(tp, position));
     }
-    if (settings.startFrom() == StartPosition.LATEST) {
+    if (settings.deliveryMode() == DeliveryMode.AT_LEAST_ONCE) {
+      markRunning(positions);
+    } else if (settings.startFrom() == StartPosition.LATEST) {
       pinStart(positions);
     }
     if (state.paused()) {
       consumer.pause(assignment);
     }
     assigned.run();
+  }
+
+  /**
+   * At-least-once: a partition whose committed marker is not clean (or unknown) recovers, its
+   * worker counting a crash as an attempt; the others are marked running where they start, so a
+   * process that dies in a handler from now on is never taken for one that stopped cleanly. A
+   * partition that cannot be marked recovers too: its first attempt record marks it.
+   */
+  private void markRunning(Map<TopicPartition, Long> positions) {
+    Map<TopicPartition, OffsetAndMetadata> committed = null;
+    try {
+      committed = consumer.committed(positions.keySet());
+    } catch (WakeupException | InterruptException e) {
+      throw e; // close() asked the poll loop to stop
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not read the committed offsets of {} (group {}); recovering them: {}",
+          positions.keySet(),
+          settings.group(),
+          e.toString());
+    }
+    Map<TopicPartition, Long> starts = new HashMap<>();
+    for (Map.Entry<TopicPartition, Long> entry : positions.entrySet()) {
+      TopicPartition tp = entry.getKey();
+      CommitMarker marker =
+          committed == null ? CommitMarker.RUNNING : CommitMarker.of(committed.get(tp));
+      if (marker.clean() && entry.getValue() >= 0) {
+        starts.put(tp, entry.getValue());
+      } else {
+        recover(tp, marker);
+      }
+    }
+    try {
+      committer.commitRunning(starts);
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not mark {} running (group {}); recovering them: {}",
+          starts.keySet(),
+          settings.group(),
+          e.toString());
+      starts.keySet().forEach(tp -> recover(tp, CommitMarker.CLEAN));
+    }
+  }
+
+  private void recover(TopicPartition tp, CommitMarker marker) {
+    PartitionWorker worker = partitions.get(tp);
+    if (!marker.clean()) {
+      log.info(
+          "{} (group {}): its previous owner did not stop cleanly ({}); recovering: one record at a"
+              + " time, each attempt committed before the handler runs",
+          tp,
+          settings.group(),
+          marker.metadata());
+      // The broker holds an unclean marker: a clean stop here must overwrite it.
+      worker.progress().markCommitted(worker.progress().committed(), marker);
+    }
+    worker.recover(marker);
   }
 
   /**

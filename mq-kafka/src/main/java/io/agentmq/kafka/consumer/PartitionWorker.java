@@ -21,16 +21,30 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One assigned partition: the queue of its fetched records, the scheduling of its drain on the
  * worker pool (one drain at a time, so records are handled in order), and the settlement of its
  * deliveries.
  *
- * <p>Its monitor guards the queue, {@code scheduled}, the {@link PartitionSeeks} and the drain's
- * own state; {@code notifyAll} on it wakes {@link #awaitIdle}.
+ * <p>At-least-once, a partition whose previous owner may have died in a handler is handed out one
+ * record at a time, each after its attempt record is committed ({@link CrashRecovery}).
+ *
+ * <p>A handler that ends with a {@link VirtualMachineError} (sync or async) gets no outcome from
+ * the engine, which rethrows it: the delivery counts as a failed attempt that was not handled, the
+ * partition seeks back to it after the retry backoff (its offset is never committed past), it is
+ * redelivered after its attempt record is committed (so if the error kills the process, the next
+ * owner counts it), and the subscriber reports DOWN with the error from then on: the JVM may not be
+ * sound after one. At-most-once committed it before handling: it is discarded, and reported.
+ *
+ * <p>Its monitor guards the queue, {@code scheduled}, the {@link PartitionSeeks}, the {@link
+ * CrashRecovery} and the drain's own state; {@code notifyAll} on it wakes {@link #awaitIdle}.
  */
 final class PartitionWorker implements Settlement<Void> {
+  private static final Logger log = LoggerFactory.getLogger(PartitionWorker.class);
+
   private final TopicPartition partition;
   private final String group;
   private final RunState state;
@@ -39,6 +53,9 @@ final class PartitionWorker implements Settlement<Void> {
   private final PartitionProgress progress;
   private final PartitionSeeks seeks;
   private final RetryAttempts attempts = new RetryAttempts();
+  private final CrashRecovery recovery = new CrashRecovery();
+  private final NoOutcome noOutcome;
+  private final int recoveryWindow;
   private final DrainStrategy drain;
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> records = new ArrayDeque<>();
 
@@ -53,17 +70,23 @@ final class PartitionWorker implements Settlement<Void> {
   /** Paused because too much is queued (poll thread). */
   private boolean heldBack;
 
+  /**
+   * @param recoveryWindow how many records a crash recovery covers ({@link CrashRecovery})
+   */
   PartitionWorker(
       TopicPartition partition,
       long position,
       ConsumerSettings settings,
       RunState state,
       Executor workers,
-      Function<PartitionWorker, DrainStrategy> drains) {
+      Function<PartitionWorker, DrainStrategy> drains,
+      int recoveryWindow) {
     this.partition = partition;
     this.group = settings.group();
     this.state = state;
     this.workers = workers;
+    this.noOutcome = new NoOutcome(this, settings, state, attempts);
+    this.recoveryWindow = recoveryWindow;
     this.progress = new PartitionProgress(partition, position);
     this.seeks = new PartitionSeeks(partition, progress);
     this.engine = new DeliveryEngine<>(settings, this);
@@ -95,6 +118,7 @@ final class PartitionWorker implements Settlement<Void> {
     }
     if (progress.done() < 0) {
       progress.restartAt(fetched.get(0).offset()); // the position was unknown at assignment
+      recovery.startAt(fetched.get(0).offset());
     }
     records.addAll(fetched);
     if (!scheduled) {
@@ -131,6 +155,48 @@ final class PartitionWorker implements Settlement<Void> {
     drain.sought();
     seeks.seek(consumer);
     return true;
+  }
+
+  /**
+   * Poll thread, at assignment (before anything is fetched): the previous owner may have died in a
+   * handler, as {@code marker} says; the attempt it records carries over.
+   */
+  synchronized void recover(CommitMarker marker) {
+    if (marker instanceof CommitMarker.Attempt recorded) {
+      attempts.failed(recorded.offset(), recorded.attempt(), recorded.offset());
+    }
+    recovery.begin(progress.done(), recoveryWindow);
+  }
+
+  /**
+   * Poll thread: the attempt record to commit before the next record may be handed out, or null
+   * when none is due now (not recovering, nothing queued, or a delivery still in hand).
+   */
+  synchronized CommitMarker.Attempt attemptToRecord() {
+    ConsumerRecord<byte[], byte[]> head = records.peek();
+    if (head == null
+        || !recovery.active(progress.done())
+        || recovery.recorded(head.offset())
+        || scheduled
+        || busySince != 0
+        || drain.hasUnsettled()
+        || !mayHandle()) {
+      return null;
+    }
+    return new CommitMarker.Attempt(head.offset(), attempts.attemptOf(head.offset()));
+  }
+
+  /** Poll thread: the attempt record of {@code offset} is committed; its record may go. */
+  void attemptRecorded(long offset) {
+    synchronized (this) {
+      recovery.record(offset);
+    }
+    kick();
+  }
+
+  /** Poll thread: whether queued records wait for their attempt records. */
+  synchronized boolean recovering() {
+    return !records.isEmpty() && recovery.active(progress.done());
   }
 
   /** Stops handing out records and drops the queued ones (the partition goes). */
@@ -190,9 +256,16 @@ final class PartitionWorker implements Settlement<Void> {
     return state.aborted();
   }
 
-  /** The next queued record if records may be handed out, else null. */
+  /**
+   * The next queued record if records may be handed out, else null; while recovering, only a record
+   * whose attempt record is committed.
+   */
   synchronized ConsumerRecord<byte[], byte[]> poll() {
-    return mayHandle() ? records.poll() : null;
+    ConsumerRecord<byte[], byte[]> head = mayHandle() ? records.peek() : null;
+    if (head == null || !recovery.take(head.offset(), progress.done())) {
+      return null;
+    }
+    return records.poll();
   }
 
   /** The next record to handle, or null, and then the drain has ended. */
@@ -229,8 +302,9 @@ final class PartitionWorker implements Settlement<Void> {
   }
 
   /**
-   * Hands the record to the handler through the engine; the future completes once settled. The
-   * handler sends through {@code producer}, or under exactly-once through the engine's staging.
+   * Hands the record to the handler through the engine; the future completes once settled, never
+   * exceptionally. The handler sends through {@code producer}, or under exactly-once through the
+   * engine's staging.
    */
   CompletableFuture<Outcome> handle(ConsumerRecord<byte[], byte[]> record, Producer producer) {
     int attempt = attempts.attemptOf(record.offset());
@@ -238,7 +312,7 @@ final class PartitionWorker implements Settlement<Void> {
     if (attempt > 1) {
       message = message.withHeader(Headers.ATTEMPT, Integer.toString(attempt));
     }
-    return engine.process(
+    Delivery delivery =
         new Delivery(
             message,
             record.topic(),
@@ -246,8 +320,22 @@ final class PartitionWorker implements Settlement<Void> {
             record.offset(),
             group,
             attempt,
-            engine.handlerProducer(producer)),
-        null);
+            engine.handlerProducer(producer));
+    CompletableFuture<Outcome> outcome;
+    try {
+      outcome = engine.process(delivery, null);
+    } catch (VirtualMachineError e) {
+      return CompletableFuture.completedFuture(noOutcome.settle(delivery, e));
+    }
+    if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
+      return outcome; // the synchronous success path allocates nothing
+    }
+    return outcome.handle((o, e) -> e == null ? o : noOutcome.settle(delivery, e));
+  }
+
+  /** Counts the next handing-out of {@code offset} durably, should the process die meanwhile. */
+  synchronized void recordNextAttempt(long offset) {
+    recovery.begin(offset, 1);
   }
 
   /** Re-reads the partition from {@code offset} once the delay has passed (see PartitionSeeks). */

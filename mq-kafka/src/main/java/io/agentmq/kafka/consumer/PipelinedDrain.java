@@ -6,8 +6,6 @@ import io.agentmq.api.Outcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hands a partition's records to an async handler in order without waiting for their outcomes, up
@@ -15,8 +13,6 @@ import org.slf4j.LoggerFactory;
  * progress moves over acknowledged deliveries only in offset order ({@link AckWindow}).
  */
 final class PipelinedDrain implements DrainStrategy {
-  private static final Logger log = LoggerFactory.getLogger(PipelinedDrain.class);
-
   private final PartitionWorker worker;
   private final int maxInFlight;
   private final QueueLink link;
@@ -53,24 +49,20 @@ final class PipelinedDrain implements DrainStrategy {
           worker.busySince(now);
         }
       }
-      long offset = record.offset();
       CompletableFuture<Outcome> outcome = worker.handle(record, link.handlerProducer());
       if (outcome.isDone()) {
-        settled(offset, outcome.isCompletedExceptionally());
+        settled();
       } else {
-        outcome.whenComplete((o, e) -> settled(offset, e != null));
+        outcome.whenComplete((o, e) -> settled());
       }
     }
   }
 
-  /** A delivery's outcome is known: frees its slot and continues the drain. */
-  private void settled(long offset, boolean broken) {
-    if (broken) {
-      // The engine itself failed (not the handler): neither acknowledged nor retried. Read the
-      // partition again from this delivery rather than leave the position stuck before it.
-      log.error("Delivery of {} offset {} ended without an outcome", worker.partition(), offset);
-      worker.requestSeek(offset, 0);
-    }
+  /**
+   * A delivery's outcome is known (one without an outcome was sent back by the worker): frees its
+   * slot and continues the drain.
+   */
+  private void settled() {
     synchronized (worker) {
       unsettled--;
       worker.busySince(unsettled == 0 ? 0 : window.oldestStart(System.nanoTime()));

@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The poll thread: owns the {@link Consumer} from subscribe to close, and each round runs the
  * commands queued for it, performs due seeks, polls, hands the records to their partitions'
- * workers, applies back-pressure and commits.
+ * workers, commits the attempt records of recovering partitions, applies back-pressure and commits.
  */
 final class PollLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
 
-  /** Poll timeout while a partition is paused for back-pressure. */
+  /** Poll timeout while a partition is paused for back-pressure or waits for attempt records. */
   private static final long HELD_BACK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -84,7 +84,8 @@ final class PollLoop implements Runnable {
             tp -> {
               PartitionWorker worker = partitions.get(tp);
               return worker == null ? null : worker.progress();
-            });
+            },
+            commitsAfterHandling ? CommitMarker.RUNNING : CommitMarker.CLEAN);
     this.backPressure =
         new BackPressure(consumer, partitions.values(), link.maxQueuedPerPartition(), state);
     this.rebalancer =
@@ -92,7 +93,9 @@ final class PollLoop implements Runnable {
             consumer,
             settings,
             partitions,
-            (tp, position) -> new PartitionWorker(tp, position, settings, state, workers, drains),
+            (tp, position) ->
+                new PartitionWorker(
+                    tp, position, settings, state, workers, drains, link.maxQueuedPerPartition()),
             committer,
             state,
             this::assigned);
@@ -174,6 +177,9 @@ final class PollLoop implements Runnable {
             }
           }
         }
+        if (commitsAfterHandling) {
+          recordAttempts();
+        }
         backPressure.apply();
         if (commitsAfterHandling) {
           committer.commitAsync(progress(partitions.values()));
@@ -210,6 +216,18 @@ final class PollLoop implements Runnable {
     }
   }
 
+  /**
+   * Recovering partitions: commits the attempt record of each one's next record, then hands it out.
+   */
+  private void recordAttempts() {
+    for (PartitionWorker worker : partitions.values()) {
+      CommitMarker.Attempt attempt = worker.attemptToRecord();
+      if (attempt != null && committer.commitAttempt(worker.progress(), attempt)) {
+        worker.attemptRecorded(attempt.offset());
+      }
+    }
+  }
+
   /** The poll timeout, shortened when a retry is due sooner or a partition is held back. */
   private Duration pollTimeout() {
     long now = System.nanoTime();
@@ -219,9 +237,9 @@ final class PollLoop implements Runnable {
       if (due != Long.MAX_VALUE) {
         wait = Math.max(0, Math.min(wait, due - now));
       }
-      if (worker.heldBack()) {
-        // Its workers drain the queue in about a millisecond: look again soon to resume it, rather
-        // than leave the partition idle for a whole poll timeout.
+      if (worker.heldBack() || worker.recovering()) {
+        // Its workers drain the queue in about a millisecond: look again soon to resume it (or to
+        // record the next attempt), rather than leave the partition idle for a whole poll timeout.
         wait = Math.min(wait, HELD_BACK_POLL_NANOS);
       }
     }

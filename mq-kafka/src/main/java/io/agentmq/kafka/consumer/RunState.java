@@ -1,13 +1,15 @@
 package io.agentmq.kafka.consumer;
 
 /**
- * Whether a consumer still runs, is paused by its user, or was aborted: set by the facade, read by
- * the poll thread, the workers and the drains.
+ * Whether a consumer still runs, is paused by its user, or was aborted (set by the facade), and the
+ * VirtualMachineError a handler ended with (set by a worker): read by the poll thread, the workers,
+ * the drains and the facade's status.
  */
 final class RunState {
   private volatile boolean running = true;
   private volatile boolean paused;
   private volatile boolean aborted;
+  private volatile Throwable handlerError;
 
   boolean running() {
     return running;
@@ -36,5 +38,16 @@ final class RunState {
 
   void abort() {
     aborted = true;
+  }
+
+  /** The first VirtualMachineError a handler ended with, or null: the JVM may not be sound. */
+  Throwable handlerError() {
+    return handlerError;
+  }
+
+  synchronized void handlerError(Throwable error) {
+    if (handlerError == null) {
+      handlerError = error;
+    }
   }
 }

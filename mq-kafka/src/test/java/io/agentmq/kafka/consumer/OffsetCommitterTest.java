@@ -27,7 +27,9 @@ class OffsetCommitterTest {
 
   private final CoordinatorConsumer consumer = new CoordinatorConsumer();
   private final Map<TopicPartition, PartitionProgress> owners = new HashMap<>();
-  private final OffsetCommitter committer = new OffsetCommitter(consumer, "g", owners::get);
+  // Unmarked, so these tests are about offsets; the markers are CrashRecoveryTest's.
+  private final OffsetCommitter committer =
+      new OffsetCommitter(consumer, "g", owners::get, CommitMarker.CLEAN);
 
   @BeforeEach
   void assign() {
