@@ -55,6 +55,9 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     /** Set when the engine schedules a redelivery; the lane waits this long, then retries. */
     Duration retryDelay;
 
+    /** The attempt the engine gives the redelivery. */
+    int nextAttempt;
+
     InFlight(Inbound inbound) {
       this.inbound = inbound;
     }
@@ -199,7 +202,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         nack(inbound.tag()); // closing: the group's next consumer retries it
         return;
       }
-      attempt++;
+      attempt = inFlight.nextAttempt;
     }
   }
 
@@ -236,8 +239,9 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   /** The lane waits out the delay itself, holding the delivery (see the class comment). */
   @Override
-  public void redeliver(Delivery delivery, InFlight inFlight, Duration delay) {
+  public void redeliver(Delivery delivery, InFlight inFlight, Duration delay, int attempt) {
     inFlight.retryDelay = delay;
+    inFlight.nextAttempt = attempt;
   }
 
   @Override

@@ -31,10 +31,12 @@ public interface Settlement<H> {
   void publishOutputs(Delivery delivery, H handle, List<Output> outputs);
 
   /**
-   * Deliver the same message again, with attempt {@code delivery.attempt() + 1}, after {@code
-   * delay}, without blocking the broker session meanwhile; later messages of the same key wait.
+   * Deliver the same message again after {@code delay}, as attempt {@code attempt}, without
+   * blocking the broker session meanwhile; later messages of the same key wait. The engine decides
+   * the attempt: {@code delivery.attempt() + 1} after the handler failed, the same one when the
+   * infrastructure did (a broker unreachable for an output), which uses up none of its retries.
    */
-  void redeliver(Delivery delivery, H handle, Duration delay);
+  void redeliver(Delivery delivery, H handle, Duration delay, int attempt);
 
   /**
    * Publish {@code deadLetter} to {@code topic} durably (with confirms where the broker has them).

@@ -178,8 +178,8 @@ final class PartitionWorker implements Settlement<Void> {
    * Marks when the cursor's message may be retried; no thread takes it up (or sleeps) until then.
    */
   @Override
-  public void redeliver(Delivery delivery, Void handle, Duration delay) {
-    cursor.attempt = delivery.attempt() + 1;
+  public void redeliver(Delivery delivery, Void handle, Duration delay, int attempt) {
+    cursor.attempt = attempt;
     long at = System.nanoTime() + Math.max(1, delay.toNanos());
     cursor.retryAtNanos = at == 0 ? 1 : at; // 0 means "not waiting"
   }

@@ -14,6 +14,7 @@ import io.agentmq.api.Health;
 import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MessagingException;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Producer;
@@ -685,6 +686,36 @@ public abstract class MessageQueueConformanceSuite {
           .isBetween(before, System.currentTimeMillis());
       assertStaysAt(deadLetters, 1, Duration.ofMillis(200));
       assertThat(attempts.get()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName(
+        "retries a failure of the infrastructure (a retriable MessagingException) without using up"
+            + " the message's retries, so it is not dead-lettered")
+    void infrastructureFailureKeepsRetries() {
+      MessageQueue queue = open(b -> b.maxRetries(1));
+      String topic = newTopic("infra");
+      List<Integer> attemptsSeen = new CopyOnWriteArrayList<>();
+      Inbox handled = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("infra"))
+              .handler(
+                  d -> {
+                    attemptsSeen.add(d.attempt());
+                    if (attemptsSeen.size() <= 4) {
+                      throw MessagingException.retriable("the broker did not take an output");
+                    }
+                    handled.add(d);
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+
+      String id = queue.createProducer().sendAndWait(topic, Message.ofText("x")).messageId();
+
+      handled.awaitIds(Set.of(id));
+      assertThat(attemptsSeen).containsExactly(1, 1, 1, 1, 1);
+      assertStaysAt(deadLetters, 0, Duration.ofMillis(200));
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.agentmq.api.DeliveryObserver;
 import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageHandler;
+import io.agentmq.api.MessagingException;
 import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Outcome;
 import io.agentmq.api.Producer;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Handler returns (or its stage completes): acknowledge.
  *   <li>Handler fails and attempts remain: redeliver after {@link RetryPolicy#delayAfter}.
+ *   <li>Handler fails for the infrastructure (a retriable {@link MessagingException} anywhere in
+ *       its causes, e.g. an output the broker did not take in time): redeliver as the same attempt,
+ *       using up none of the message's retries.
  *   <li>Handler throws {@link NonRetryableException}, or retries are used up: publish to {@code
  *       <topic>.deadletter}, then acknowledge. If that publish fails: redeliver (a duplicate at
  *       worst, never a loss).
@@ -214,6 +218,22 @@ public final class DeliveryEngine<H> {
       observe(delivery, Outcome.DISCARDED, failure);
       return DISCARDED;
     }
+    if (isInfrastructure(failure)) {
+      Duration delay = retryPolicy.delayAfter(attempt);
+      log.warn(
+          "Message {} on '{}' (group {}) could not be handled for a retriable infrastructure"
+              + " failure; redelivering in {} ms, still as attempt {} (it uses up none of its"
+              + " retries). {}",
+          delivery.id(),
+          delivery.topic(),
+          delivery.group(),
+          delay.toMillis(),
+          attempt,
+          describe(failure));
+      settlement.redeliver(delivery, handle, delay, attempt);
+      observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+      return REDELIVERY_SCHEDULED;
+    }
     if (deadLetterPolicy.enabled() && givesUp(failure, attempt, false, retryPolicy)) {
       return deadLetter(
           delivery,
@@ -235,9 +255,26 @@ public final class DeliveryEngine<H> {
             ? ""
             : " (dead-lettering is disabled, so it is retried until it succeeds)",
         describe(failure));
-    settlement.redeliver(delivery, handle, delay);
+    settlement.redeliver(delivery, handle, delay, attempt + 1);
     observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
     return REDELIVERY_SCHEDULED;
+  }
+
+  /**
+   * Whether the failure is the infrastructure's and may pass (a {@link MessagingException} that
+   * says it is retriable: a timeout, a broker restart), not the message's: anywhere in its causes,
+   * as a handler may wrap it.
+   */
+  private static boolean isInfrastructure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NonRetryableException) {
+        return false;
+      }
+      if (t instanceof MessagingException m) {
+        return m.isRetriable();
+      }
+    }
+    return false;
   }
 
   private CompletableFuture<Outcome> deadLetter(
@@ -287,7 +324,8 @@ public final class DeliveryEngine<H> {
                   topic,
                   delay.toMillis(),
                   describe(unwrap(publishFailure)));
-              settlement.redeliver(delivery, handle, delay);
+              // The dead-letter topic failed, not the message: the same attempt comes again.
+              settlement.redeliver(delivery, handle, delay, delivery.attempt());
               observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
               return Outcome.REDELIVERY_SCHEDULED;
             })

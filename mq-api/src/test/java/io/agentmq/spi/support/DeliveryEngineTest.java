@@ -28,6 +28,7 @@ class DeliveryEngineTest {
   /** Records what the engine asked for; its dead-letter publish fails when told to. */
   private static class RecordingSettlement implements Settlement<String> {
     final List<String> calls = new ArrayList<>();
+    final List<Integer> nextAttempts = new ArrayList<>();
     boolean deadLetterFails;
 
     @Override
@@ -41,8 +42,9 @@ class DeliveryEngineTest {
     }
 
     @Override
-    public void redeliver(Delivery delivery, String handle, Duration delay) {
+    public void redeliver(Delivery delivery, String handle, Duration delay, int attempt) {
       calls.add("redeliver " + handle);
+      nextAttempts.add(attempt);
     }
 
     @Override
@@ -149,7 +151,7 @@ class DeliveryEngineTest {
           }
 
           @Override
-          public void redeliver(Delivery delivery, String handle, Duration delay) {
+          public void redeliver(Delivery delivery, String handle, Duration delay, int attempt) {
             seen.add("redeliver");
           }
         };
@@ -248,5 +250,44 @@ class DeliveryEngineTest {
     assertThat(outcome).isEqualTo(Outcome.DEAD_LETTERED);
     assertThat(handled).isEmpty();
     assertThat(settlement.calls).containsExactly("dead-letter t.deadletter", "ack h");
+  }
+
+  @Test
+  @DisplayName(
+      "redelivers a message whose handler failed for the infrastructure as the same attempt, even"
+          + " past max_retries, while a handler failure counts")
+  void infrastructureFailureUsesNoRetry() {
+    RecordingSettlement settlement = new RecordingSettlement();
+    MessageHandler outputRefused =
+        d -> {
+          throw new IllegalStateException(
+              "output not stored", MessagingException.retriable("broker unreachable"));
+        };
+    DeliveryEngine<String> engine =
+        engine(
+            DeliveryMode.AT_LEAST_ONCE,
+            outputRefused,
+            RetryPolicy.ofRetries(1),
+            settlement,
+            DeliveryObserver.NONE);
+
+    Outcome outcome =
+        engine.process(new Delivery(Message.ofText("x"), "t", 0, 5, "g", 2, null), "h").join();
+
+    assertThat(outcome).isEqualTo(Outcome.REDELIVERY_SCHEDULED);
+    assertThat(settlement.calls).containsExactly("redeliver h");
+    assertThat(settlement.nextAttempts).containsExactly(2);
+
+    settlement.calls.clear();
+    settlement.nextAttempts.clear();
+    engine(
+            DeliveryMode.AT_LEAST_ONCE,
+            FAILS,
+            RetryPolicy.ofRetries(3),
+            settlement,
+            DeliveryObserver.NONE)
+        .process(new Delivery(Message.ofText("x"), "t", 0, 5, "g", 2, null), "h")
+        .join();
+    assertThat(settlement.nextAttempts).containsExactly(3);
   }
 }

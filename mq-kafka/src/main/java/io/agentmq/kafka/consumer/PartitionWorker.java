@@ -364,8 +364,8 @@ final class PartitionWorker implements Settlement<Void> {
   }
 
   @Override
-  public void redeliver(Delivery delivery, Void handle, Duration delay) {
-    attempts.failed(delivery.offset(), delivery.attempt(), progress.done());
+  public void redeliver(Delivery delivery, Void handle, Duration delay, int attempt) {
+    attempts.failed(delivery.offset(), attempt - 1, progress.done());
     requestSeek(delivery.offset(), delay.toNanos());
   }
 
