@@ -12,8 +12,8 @@ import java.util.TreeMap;
  * KAFKA_BOOTSTRAP_SERVERS} to {@code kafka.bootstrap_servers}) wins; otherwise {@code
  * MQ_<SECTION>_<KEY>} is {@code <section>.<key>}, lower case, where {@code <SECTION>} is the
  * longest known section the name starts with and a double underscore stands for a dot ({@code
- * MQ_AGENTS_CODING__BUILD_COMMAND} is {@code agents.coding.build_command}); {@code MQ_<KEY>} with
- * no known section is the top-level {@code <key>} ({@code MQ_MAX_RETRIES} is {@code max_retries}).
+ * MQ_MYAPP_HTTP__PORT} is {@code myapp.http.port}); {@code MQ_<KEY>} with no known section is the
+ * top-level {@code <key>} ({@code MQ_MAX_RETRIES} is {@code max_retries}).
  */
 final class ConfigEnvironment {
   static final String PREFIX = "MQ_";
@@ -71,8 +71,7 @@ final class ConfigEnvironment {
 
   /**
    * The generic variable of a key: {@code retry.initial_backoff_ms} is {@code
-   * MQ_RETRY_INITIAL_BACKOFF_MS}, {@code agents.coding.build_command} is {@code
-   * MQ_AGENTS_CODING__BUILD_COMMAND}.
+   * MQ_RETRY_INITIAL_BACKOFF_MS}, {@code myapp.http.port} is {@code MQ_MYAPP_HTTP__PORT}.
    */
   static String variableOf(String key) {
     int dot = key.indexOf('.');

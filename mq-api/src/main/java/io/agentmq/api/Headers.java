@@ -11,7 +11,7 @@ public final class Headers {
   /** Unique message id (a UUID unless the sender gave one). */
   public static final String ID = "mq-id";
 
-  /** Protobuf full name of the payload, e.g. {@code agentmq.v1.ChangeRequest}. */
+  /** Protobuf full name of the payload, e.g. {@code com.example.v1.OrderPlaced}. */
   public static final String TYPE = "mq-type";
 
   /** {@code application/x-protobuf} (default), {@code application/json} or {@code text/base64}. */

@@ -303,7 +303,7 @@ public final class MqConfig {
     }
 
     /**
-     * Registers a section the application owns, e.g. {@code agents} for {@code agents.*}: its keys
+     * Registers a section the application owns, e.g. {@code myapp} for {@code myapp.*}: its keys
      * are accepted here and validated by the application through {@link MqConfig#section}.
      */
     public Builder section(String name) {
@@ -313,7 +313,7 @@ public final class MqConfig {
 
     /**
      * Registers an environment variable of the application's that sets {@code key}, beside the
-     * generic {@code MQ_<SECTION>_<KEY>} names, e.g. {@code REQUEST_PLANNER_GROUP}.
+     * generic {@code MQ_<SECTION>_<KEY>} names, e.g. {@code MYAPP_LISTEN}.
      */
     public Builder alias(String variable, String key) {
       aliases.put(variable, key);

@@ -10,7 +10,7 @@ import java.util.Optional;
  * unset take their values from the {@link MqConfig} of the queue.
  *
  * <pre>{@code
- * queue.subscribe(Subscription.to("plan.in").group("planner").handler(d -> plan(d)).build());
+ * queue.subscribe(Subscription.to("orders.in").group("billing").handler(d -> bill(d)).build());
  * }</pre>
  */
 public final class Subscription {

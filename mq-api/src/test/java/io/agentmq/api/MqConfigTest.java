@@ -142,10 +142,9 @@ class MqConfigTest {
     void variableNames() {
       assertThat(ConfigEnvironment.variableOf("retry.initial_backoff_ms"))
           .isEqualTo("MQ_RETRY_INITIAL_BACKOFF_MS");
-      assertThat(ConfigEnvironment.variableOf("agents.coding.build_command"))
-          .isEqualTo("MQ_AGENTS_CODING__BUILD_COMMAND");
-      assertThat(ConfigEnvironment.keyOf("MQ_AGENTS_CODING__BUILD_COMMAND", List.of("agents")))
-          .isEqualTo("agents.coding.build_command");
+      assertThat(ConfigEnvironment.variableOf("myapp.http.port")).isEqualTo("MQ_MYAPP_HTTP__PORT");
+      assertThat(ConfigEnvironment.keyOf("MQ_MYAPP_HTTP__PORT", List.of("myapp")))
+          .isEqualTo("myapp.http.port");
     }
   }
 

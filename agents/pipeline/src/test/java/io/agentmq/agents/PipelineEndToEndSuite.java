@@ -11,6 +11,7 @@ import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Subscriber;
 import io.agentmq.proto.v1.ChangeRequest;
 import io.agentmq.proto.v1.CommitResult;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +50,7 @@ abstract class PipelineEndToEndSuite {
 
   private final Queue<Hop> hops = new ConcurrentLinkedQueue<>();
   private final List<Pipeline> pipelines = new ArrayList<>();
-  private final List<io.agentmq.api.Subscriber> consumers = new ArrayList<>();
+  private final List<Subscriber> consumers = new ArrayList<>();
   private MessageQueue queue;
   private PipelineTopics topics;
   private Path repo;
@@ -85,7 +86,7 @@ abstract class PipelineEndToEndSuite {
     if (queue != null) {
       // Each test has topics of its own; on RabbitMQ they and their groups' durable queues would
       // outlive the run.
-      consumers.forEach(io.agentmq.api.Subscriber::close);
+      consumers.forEach(Subscriber::close);
       topics.withDeadLetterTopics().forEach(queue.admin()::deleteTopic);
       queue.close();
     }
