@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A service of the pipeline: a name, the consumer group it reads in, the topics it reads and a
- * handler for each message type it accepts. A message of any other type is dead-lettered with a
- * reason naming the accepted ones.
+ * An agent service: a name, the consumer group it reads in, the topics it reads and a handler for
+ * each message type it accepts. A message of any other type is dead-lettered with a reason naming
+ * the accepted ones.
  *
  * <pre>{@code
  * AgentService.named("request-planner")
