@@ -6,9 +6,11 @@ import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.TopicSpec;
 import io.agentmq.tck.fault.ConsumerKillScenario;
+import io.agentmq.tck.fault.FrozenConsumerScenario;
 import io.agentmq.tck.fault.PoisonCrashScenario;
 import io.agentmq.tck.fault.ReliabilityReport;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -87,6 +89,40 @@ class KafkaFaultTest {
       assertThat(result.crashes()).isEqualTo(4);
       assertThat(result.deadLetterReason()).contains("no outcome after 3 attempts");
       assertThat(result.report().lost()).isEmpty();
+    }
+  }
+
+  @Test
+  @Timeout(600)
+  @DisplayName(
+      "loses no acknowledged message when a consumer process is frozen with SIGSTOP past its"
+          + " session timeout: the group moves its partitions, and the thawed zombie's work is"
+          + " counted as duplicates")
+  void consumerProcessFrozen() throws Exception {
+    String topic = "fault-frozen-" + UUID.randomUUID().toString().substring(0, 8);
+    try (MessageQueue queue =
+        MessageQueue.create(KafkaTestBroker.configure(MqConfig.builder()).build())) {
+      queue.admin().createTopic(TopicSpec.of(topic, 4));
+
+      FrozenConsumerScenario.Result result =
+          FrozenConsumerScenario.run(
+              queue,
+              consumerEnvironment(),
+              topic,
+              "frozen-readers",
+              6_000,
+              Duration.ofSeconds(15),
+              dir);
+
+      System.out.println("kafka, consumer frozen 15 s: " + result);
+      ReliabilityReport.record(
+          "kafka",
+          "consumer process frozen (SIGSTOP) 15 s, past its 6 s session",
+          result.report(),
+          result.handledByOtherWhileFrozen() + " handled by the other consumer meanwhile");
+      assertThat(result.report().lost()).isEmpty();
+      assertThat(result.report().acknowledged()).isEqualTo(6_000);
+      assertThat(result.handledByOtherWhileFrozen()).isPositive();
     }
   }
 }

@@ -101,7 +101,7 @@ public final class ConsumerKillScenario {
     }
   }
 
-  private static ChildJvm consumer(
+  static ChildJvm consumer(
       int n, Ledger ledger, Map<String, String> environment, String topic, String group, Path dir) {
     return ChildJvm.start(
         LedgerConsumer.class,
@@ -111,7 +111,7 @@ public final class ConsumerKillScenario {
   }
 
   /** 16 keys; a message's payload is its sequence number within its key. */
-  private static Thread sender(
+  static Thread sender(
       MessageQueue queue, String topic, int messages, Ledger ledger, AtomicInteger failed) {
     Producer producer = queue.createProducer();
     return new Thread(
@@ -142,7 +142,7 @@ public final class ConsumerKillScenario {
         "fault-sender");
   }
 
-  private static long lineCount(Path file) {
+  static long lineCount(Path file) {
     if (!Files.exists(file)) {
       return 0;
     }

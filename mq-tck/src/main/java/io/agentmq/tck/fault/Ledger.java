@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,7 +22,9 @@ import java.util.stream.Stream;
  * the broker acknowledged ({@code sent.log}, written by the test), and every message a consumer
  * handled ({@code consumed-*.log}, appended by the consumer processes before they acknowledge).
  * {@link #report()} counts what was lost, duplicated and reordered. A line is {@code <id> <key>
- * <seq>}; {@code seq} orders the messages of one key as they were sent.
+ * <seq> [<micros>]}: {@code seq} orders the messages of one key as they were sent; a consumer adds
+ * when it handled the message (microseconds since the epoch), so that the handling of processes
+ * running side by side is counted in the order it happened.
  */
 public final class Ledger {
   private static final String SENT = "sent.log";
@@ -117,6 +121,7 @@ public final class Ledger {
     return new Report(sent.size(), times.size(), consumed.size(), lost, duplicates, reordered);
   }
 
+  /** Every handled message, in the order it was handled (file order where lines carry no time). */
   private List<String[]> consumed() {
     List<String[]> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
@@ -127,7 +132,19 @@ public final class Ledger {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    all.sort(Comparator.comparingLong(Ledger::handledAt)); // stable: equal times keep file order
     return all;
+  }
+
+  private static long handledAt(String[] line) {
+    return line.length > 3 ? Long.parseLong(line[3]) : 0;
+  }
+
+  /** A consumer's line for a handled message. */
+  static String consumedLine(String id, String key, String seq) {
+    Instant now = Instant.now();
+    long micros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+    return id + " " + key + " " + seq + " " + micros + "\n";
   }
 
   private static List<String[]> lines(Path file) {
@@ -139,7 +156,8 @@ public final class Ledger {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
         String[] parts = line.split(" ");
         // A process killed mid-write may leave a partial last line; it was not acknowledged.
-        if (parts.length == 3 && !parts[2].isEmpty()) {
+        if ((parts.length == 3 || (parts.length == 4 && parts[3].matches("\\d{16,}")))
+            && !parts[2].isEmpty()) {
           out.add(parts);
         }
       }

@@ -48,7 +48,7 @@ public final class LedgerConsumer {
                   }
                   // The payload is the message's sequence number within its key.
                   Ledger.append(
-                      ledger, d.id() + " " + d.message().key().orElse("-") + " " + payload + "\n");
+                      ledger, Ledger.consumedLine(d.id(), d.message().key().orElse("-"), payload));
                 })
             .build());
     System.out.println("subscribed " + group + " to " + topic);

@@ -43,4 +43,22 @@ class LedgerTest {
     assertThat(ledger.report().deliveries()).isEqualTo(1);
     assertThat(ledger.consumedIds()).containsExactly("a0");
   }
+
+  @Test
+  @DisplayName(
+      "orders the handling of processes running side by side by when it happened, not by file")
+  void ordersByTime() throws Exception {
+    Ledger ledger = new Ledger(dir);
+    ledger.sent("a0", "k", 0);
+    ledger.sent("a1", "k", 1);
+    ledger.sent("a2", "k", 2);
+    // Process 0 handled a0 and, after process 1 had handled a1, a2 — in order, across files.
+    Ledger.append(ledger.consumedFile(0), "a0 k 0 1700000000000001\na2 k 2 1700000000000003\n");
+    Ledger.append(ledger.consumedFile(1), "a1 k 1 1700000000000002\n");
+
+    assertThat(ledger.report().reordered()).isZero();
+
+    Ledger.append(ledger.consumedFile(1), "a0 k 0 17000000");
+    assertThat(ledger.report().deliveries()).as("a truncated time is a partial line").isEqualTo(3);
+  }
 }
