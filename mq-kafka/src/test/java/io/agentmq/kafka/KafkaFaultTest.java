@@ -119,7 +119,10 @@ class KafkaFaultTest {
           "kafka",
           "consumer process frozen (SIGSTOP) 15 s, past its 6 s session",
           result.report(),
-          result.handledByOtherWhileFrozen() + " handled by the other consumer meanwhile");
+          result.handledByOtherWhileFrozen()
+              + " handled by the other consumer meanwhile; "
+              + result.duplicatesByZombie()
+              + " of the duplicates by the thawed zombie");
       assertThat(result.report().lost()).isEmpty();
       assertThat(result.report().acknowledged()).isEqualTo(6_000);
       assertThat(result.handledByOtherWhileFrozen()).isPositive();

@@ -24,8 +24,11 @@ public final class FrozenConsumerScenario {
    * @param report the ledger's counts
    * @param handledByOtherWhileFrozen messages the second consumer handled while the first was
    *     frozen: the group moved partitions away from the zombie
+   * @param duplicatesByZombie of the duplicates, those the first consumer handled after it was
+   *     thawed: what a zombie did with work the group had given away
    */
-  public record Result(Ledger.Report report, long handledByOtherWhileFrozen) {}
+  public record Result(
+      Ledger.Report report, long handledByOtherWhileFrozen, long duplicatesByZombie) {}
 
   private FrozenConsumerScenario() {}
 
@@ -63,6 +66,7 @@ public final class FrozenConsumerScenario {
       long before = ConsumerKillScenario.lineCount(second);
       Thread.sleep(frozenFor.toMillis()); // the fault itself: the process is stopped this long
       long handledWhileFrozen = ConsumerKillScenario.lineCount(second) - before;
+      long thawedAt = Ledger.nowMicros();
       consumers.get(0).thaw();
       sender.join();
       await()
@@ -72,7 +76,7 @@ public final class FrozenConsumerScenario {
           .atMost(Duration.ofMinutes(3))
           .until(() -> ledger.consumedIds().containsAll(ledger.sentIds()));
       consumers.forEach(ChildJvm::stop);
-      return new Result(ledger.report(), handledWhileFrozen);
+      return new Result(ledger.report(), handledWhileFrozen, ledger.duplicatesBy(0, thawedAt));
     } finally {
       consumers.forEach(ChildJvm::close);
     }

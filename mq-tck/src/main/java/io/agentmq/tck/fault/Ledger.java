@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -93,6 +94,29 @@ public final class Ledger {
     return ids;
   }
 
+  /**
+   * How many messages consumer process {@code n} handled after {@code sinceMicros} (epoch
+   * microseconds) that had been handled before, by it or another process: the work of a zombie.
+   */
+  public long duplicatesBy(int n, long sinceMicros) {
+    String file = consumedFile(n).getFileName().toString();
+    Set<String> seen = new HashSet<>();
+    long duplicates = 0;
+    for (String[] line : consumedWithSource()) {
+      boolean again = !seen.add(line[0]);
+      if (again && line[4].equals(file) && handledAt(line) > sinceMicros) {
+        duplicates++;
+      }
+    }
+    return duplicates;
+  }
+
+  /** The current time as consumers write it: microseconds since the epoch. */
+  public static long nowMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+  }
+
   /** Counts against the ledger: what was acknowledged to the sender and what consumers handled. */
   public Report report() {
     Map<String, String[]> sent = new LinkedHashMap<>();
@@ -123,12 +147,25 @@ public final class Ledger {
 
   /** Every handled message, in the order it was handled (file order where lines carry no time). */
   private List<String[]> consumed() {
+    return consumedWithSource();
+  }
+
+  /** As {@link #consumed()}, each line with its file's name appended (index 4). */
+  private List<String[]> consumedWithSource() {
     List<String[]> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       files
           .filter(f -> f.getFileName().toString().startsWith(CONSUMED_PREFIX))
           .sorted()
-          .forEach(f -> all.addAll(lines(f)));
+          .forEach(
+              f -> {
+                for (String[] line : lines(f)) {
+                  String[] withSource = Arrays.copyOf(line, 5);
+                  withSource[3] = line.length > 3 ? line[3] : null;
+                  withSource[4] = f.getFileName().toString();
+                  all.add(withSource);
+                }
+              });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -137,14 +174,12 @@ public final class Ledger {
   }
 
   private static long handledAt(String[] line) {
-    return line.length > 3 ? Long.parseLong(line[3]) : 0;
+    return line.length > 3 && line[3] != null ? Long.parseLong(line[3]) : 0;
   }
 
   /** A consumer's line for a handled message. */
   static String consumedLine(String id, String key, String seq) {
-    Instant now = Instant.now();
-    long micros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-    return id + " " + key + " " + seq + " " + micros + "\n";
+    return id + " " + key + " " + seq + " " + nowMicros() + "\n";
   }
 
   private static List<String[]> lines(Path file) {
