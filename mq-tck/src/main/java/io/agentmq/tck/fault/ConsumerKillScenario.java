@@ -87,18 +87,27 @@ public final class ConsumerKillScenario {
         Duration recovery = Duration.ofNanos(System.nanoTime() - killedAt);
         slowest = recovery.compareTo(slowest) > 0 ? recovery : slowest;
       }
-      sender.join();
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .until(() -> ledger.sentIds().size() + failed.get() == messages);
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .until(() -> ledger.consumedIds().containsAll(ledger.sentIds()));
+      awaitDrained(sender, ledger, failed, messages);
       consumers.get(consumers.size() - 1).stop();
       return new Result(ledger.report(), kills, slowest);
     } finally {
       consumers.forEach(ChildJvm::close);
     }
+  }
+
+  /**
+   * Waits until the sender has an answer for every message and every acknowledged one has been
+   * handled by some consumer process.
+   */
+  static void awaitDrained(Thread sender, Ledger ledger, AtomicInteger failed, int messages)
+      throws InterruptedException {
+    sender.join();
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(() -> ledger.sentIds().size() + failed.get() == messages);
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .until(() -> ledger.consumedIds().containsAll(ledger.sentIds()));
   }
 
   static ChildJvm consumer(

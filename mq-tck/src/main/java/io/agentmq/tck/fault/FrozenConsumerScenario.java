@@ -68,13 +68,7 @@ public final class FrozenConsumerScenario {
       long handledWhileFrozen = ConsumerKillScenario.lineCount(second) - before;
       long thawedAt = Ledger.nowMicros();
       consumers.get(0).thaw();
-      sender.join();
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .until(() -> ledger.sentIds().size() + failed.get() == messages);
-      await()
-          .atMost(Duration.ofMinutes(3))
-          .until(() -> ledger.consumedIds().containsAll(ledger.sentIds()));
+      ConsumerKillScenario.awaitDrained(sender, ledger, failed, messages);
       consumers.forEach(ChildJvm::stop);
       return new Result(ledger.report(), handledWhileFrozen, ledger.duplicatesBy(0, thawedAt));
     } finally {

@@ -71,11 +71,6 @@ public final class Ledger {
     }
   }
 
-  /** How many handled messages the consumers have recorded so far, duplicates included. */
-  public long consumedCount() {
-    return consumed().size();
-  }
-
   /** Ids of the sends acknowledged so far. */
   public Set<String> sentIds() {
     Set<String> ids = new HashSet<>();
@@ -102,7 +97,7 @@ public final class Ledger {
     String file = consumedFile(n).getFileName().toString();
     Set<String> seen = new HashSet<>();
     long duplicates = 0;
-    for (String[] line : consumedWithSource()) {
+    for (String[] line : consumed()) {
       boolean again = !seen.add(line[0]);
       if (again && line[4].equals(file) && handledAt(line) > sinceMicros) {
         duplicates++;
@@ -145,13 +140,11 @@ public final class Ledger {
     return new Report(sent.size(), times.size(), consumed.size(), lost, duplicates, reordered);
   }
 
-  /** Every handled message, in the order it was handled (file order where lines carry no time). */
+  /**
+   * Every handled message, in the order it was handled (file order where lines carry no time): id,
+   * key, seq, time or null, and the consumer file it came from.
+   */
   private List<String[]> consumed() {
-    return consumedWithSource();
-  }
-
-  /** As {@link #consumed()}, each line with its file's name appended (index 4). */
-  private List<String[]> consumedWithSource() {
     List<String[]> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       files
