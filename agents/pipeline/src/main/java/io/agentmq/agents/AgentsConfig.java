@@ -3,7 +3,11 @@ package io.agentmq.agents;
 import io.agentmq.api.ConfigSection;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.TopicSpec;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,6 +38,12 @@ import java.util.Set;
  *     instead of it lingering as a zombie; default 60 s, 0 never
  * @param groups {@code agents.groups.<role>} (or {@code <ROLE>_GROUP}): each agent's consumer
  *     group, by default the role's name with dashes ({@code request-planner})
+ * @param repos {@code agents.coding.repos} (or {@code MQ_AGENTS_CODING__REPOS}): the git working
+ *     copies coding tasks may change, comma-separated absolute paths; a task naming any other
+ *     repository is refused. None by default: then every coding task is refused
+ * @param buildEnv {@code agents.coding.build_env}: names of the agent's environment variables the
+ *     build command gets besides {@code PATH}, {@code HOME}, {@code LANG}, {@code JAVA_HOME} and
+ *     {@code TMPDIR}, comma-separated; none by default
  */
 public record AgentsConfig(
     Optional<String> buildCommand,
@@ -44,13 +54,17 @@ public record AgentsConfig(
     int maxInFlight,
     PipelineTopics topics,
     Duration unhealthyExit,
-    Map<Role, String> groups) {
+    Map<Role, String> groups,
+    List<Path> repos,
+    List<String> buildEnv) {
   /** The configuration section of the pipeline. */
   public static final String SECTION = "agents";
 
   public static final String BUILD_COMMAND = "coding.build_command";
   public static final String BUILD_TIMEOUT_MS = "coding.build_timeout_ms";
   public static final String AUTHOR = "coding.author";
+  public static final String REPOS = "coding.repos";
+  public static final String BUILD_ENV = "coding.build_env";
   public static final String REQUEST_TIMEOUT_MS = "orchestrator.request_timeout_ms";
   public static final String CONCURRENCY = "concurrency";
   public static final String MAX_IN_FLIGHT = "max_in_flight";
@@ -127,6 +141,8 @@ public record AgentsConfig(
                 BUILD_COMMAND,
                 BUILD_TIMEOUT_MS,
                 AUTHOR,
+                REPOS,
+                BUILD_ENV,
                 REQUEST_TIMEOUT_MS,
                 CONCURRENCY,
                 MAX_IN_FLIGHT,
@@ -149,6 +165,23 @@ public record AgentsConfig(
     String author = s.string(AUTHOR, "AgentMQ Coding Agent <coding-agent@agentmq.invalid>").strip();
     if (!author.matches("[^<>]+<[^<>@\\s]+@[^<>\\s]+>")) {
       s.problem(AUTHOR, "a name and an email address: Name <name@example.com>");
+    }
+    List<Path> repos = new ArrayList<>();
+    for (String entry : commaSeparated(s.string(REPOS, ""))) {
+      try {
+        Path repo = Path.of(entry);
+        if (!repo.isAbsolute()) {
+          throw new InvalidPathException(entry, "not absolute");
+        }
+        repos.add(repo.normalize());
+      } catch (InvalidPathException e) {
+        s.problem(REPOS, "a comma-separated list of absolute paths of git working copies");
+        break;
+      }
+    }
+    List<String> buildEnv = commaSeparated(s.string(BUILD_ENV, ""));
+    if (!buildEnv.stream().allMatch(name -> name.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
+      s.problem(BUILD_ENV, "a comma-separated list of environment variable names (A-Z, 0-9, _)");
     }
     Duration timeout =
         s.millis(
@@ -173,6 +206,13 @@ public record AgentsConfig(
         maxInFlight,
         topics,
         unhealthyExit,
-        Map.copyOf(groups));
+        Map.copyOf(groups),
+        List.copyOf(repos),
+        List.copyOf(buildEnv));
+  }
+
+  /** The non-empty entries of a comma-separated list, stripped. */
+  private static List<String> commaSeparated(String list) {
+    return Arrays.stream(list.split(",")).map(String::strip).filter(e -> !e.isEmpty()).toList();
   }
 }

@@ -73,7 +73,8 @@ abstract class PipelineEndToEndSuite {
             .set(
                 "agents.orchestrator.request_timeout_ms",
                 String.valueOf(OUTCOME_TIMEOUT.toMillis()))
-            .set("agents.topic_prefix", "e2e-" + run + ".");
+            .set("agents.topic_prefix", "e2e-" + run + ".")
+            .set("agents.coding.repos", tmp.resolve("repo").toString());
     MqConfig config = AgentsConfig.withReaders(b);
     topics = AgentsConfig.of(config).topics();
     queue = MessageQueue.create(config);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +75,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
       throw new IllegalArgumentException("--requests and --in-flight take a number of at least 1");
     }
     PrintWriter out = spec.commandLine().getOut();
-    MqConfig config = broker.config();
+    broker.config(); // a bad setting fails here, before a repository is made
     if (repo != null && Files.isDirectory(repo)) {
       try (java.util.stream.Stream<Path> entries = Files.list(repo)) {
         if (entries.findAny().isPresent()) {
@@ -88,6 +89,9 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     }
     Path dir =
         DemoRepository.create(repo != null ? repo : Files.createTempDirectory("agentmq-demo-"));
+    // The demo's coding agent may change the demo's repository, and only that.
+    MqConfig config =
+        broker.config(Map.of(AgentsConfig.SECTION + "." + AgentsConfig.REPOS, dir.toString()));
     boolean single = requests == 1;
     Hop.Listener printer = single ? hop -> printHop(out, hop) : Hop.Listener.NONE;
     List<Module> modules = new ArrayList<>(List.of(Pipeline.binding(Hop.Listener.class, printer)));

@@ -55,6 +55,7 @@ class PipelineProcessKillTest {
     environment.put("AMQP_URL", amqp);
     environment.put("MQ_AGENTS_TOPIC_PREFIX", "kill-" + run + ".");
     environment.put("MQ_RETRY_INITIAL_BACKOFF_MS", "50");
+    environment.put("MQ_AGENTS_CODING__REPOS", tmp.resolve("repo").toString());
     for (AgentsConfig.Role role : AgentsConfig.Role.values()) {
       environment.put(role.variable(), role.name().toLowerCase().replace('_', '-') + "-" + run);
     }

@@ -10,9 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 
 /**
- * Replaces a file in one step: the content goes to a temporary sibling, which is then moved over
- * the file, so a process killed at any moment leaves the old content or the new, never part of
- * either.
+ * Replaces a file in one step: the content goes to a new temporary sibling, which is then moved
+ * over the file, so a process killed at any moment leaves the old content or the new, never part of
+ * either. Neither step follows a symbolic link: the move replaces a link itself.
  */
 final class AtomicFiles {
   private static final String TEMP_SUFFIX = ".agentmq-tmp";
@@ -59,13 +59,17 @@ final class AtomicFiles {
 
   private static Path writeTemp(Path file, byte[] content) throws IOException {
     Path temp = temporaryOf(file);
+    // A new file, never one that is there: a link planted under the temporary name would otherwise
+    // take the content elsewhere. What is there was left by a killed writer (deleting a link
+    // removes the link itself).
+    Files.deleteIfExists(temp);
     try {
       Files.write(
           temp,
           content,
-          StandardOpenOption.CREATE,
-          StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE);
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS);
       PosixFileAttributeView replaced =
           Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       if (replaced != null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {

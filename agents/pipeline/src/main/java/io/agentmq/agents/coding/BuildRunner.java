@@ -1,6 +1,5 @@
 package io.agentmq.agents.coding;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the build command ({@code agents.coding.build_command}) with {@code sh -c} in a working
- * copy, and gives whether it succeeded and the tail of its output. A build still running at the
+ * copy, and gives whether it succeeded and the tail of its output. The build gets a clean
+ * environment ({@link BuildEnvironment}); its output is kept in a ring of {@value
+ * #LOG_BUFFER_BYTES} bytes ({@link BuildLog}), and the tail a result carries has the agent's
+ * secrets masked ({@link SecretValues}), since it is published. A build still running at the
  * timeout is killed with every process it started, so none is left working in a copy the next task
  * changes. Thread safe; {@link #run} blocks until the build ends.
  */
@@ -18,12 +20,23 @@ final class BuildRunner {
   /** How much of the end of the build's output a result keeps. */
   static final int LOG_EXCERPT_CHARS = 4_000;
 
+  /**
+   * How much of the end of the build's output is held while it runs: well over the excerpt, so that
+   * a secret cut by the ring's start lies before the excerpt.
+   */
+  static final int LOG_BUFFER_BYTES = 64 * 1024;
+
   private final String command;
   private final Duration timeout;
+  private final BuildEnvironment environment;
+  private final SecretValues secrets;
 
-  BuildRunner(String command, Duration timeout) {
+  BuildRunner(
+      String command, Duration timeout, BuildEnvironment environment, SecretValues secrets) {
     this.command = command;
     this.timeout = timeout;
+    this.environment = environment;
+    this.secrets = secrets;
   }
 
   /**
@@ -31,7 +44,7 @@ final class BuildRunner {
    *
    * @param succeeded whether the command exited with 0 in time
    * @param log the last {@value #LOG_EXCERPT_CHARS} characters of its output (stdout and stderr),
-   *     then the exit code or the timeout when it failed
+   *     then the exit code or the timeout when it failed; secrets masked
    * @param took how long it ran
    */
   record Result(boolean succeeded, String log, Duration took) {}
@@ -44,11 +57,13 @@ final class BuildRunner {
     Process process = null;
     try {
       process =
-          new ProcessBuilder("sh", "-c", command)
+          environment
+              .applyTo(new ProcessBuilder("sh", "-c", command))
               .directory(dir.toFile())
               .redirectErrorStream(true)
               .start();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      process.getOutputStream().close(); // the build reads nothing from the agent
+      BuildLog out = new BuildLog(LOG_BUFFER_BYTES);
       Thread reader = readInBackground(process.getInputStream(), out);
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         kill(process);
@@ -60,7 +75,7 @@ final class BuildRunner {
         log = tail(out) + (succeeded ? "" : "\n[exit code " + process.exitValue() + "]");
       }
     } catch (IOException e) {
-      log = "the build command could not start: " + e.getMessage();
+      log = secrets.mask("the build command could not start: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log = "interrupted while building";
@@ -73,7 +88,7 @@ final class BuildRunner {
   }
 
   /** Copies the build's output on a thread of its own, so a chatty build never blocks on a pipe. */
-  private static Thread readInBackground(InputStream output, ByteArrayOutputStream out) {
+  private static Thread readInBackground(InputStream output, BuildLog out) {
     Thread reader =
         new Thread(
             () -> {
@@ -94,10 +109,22 @@ final class BuildRunner {
     process.destroyForcibly();
   }
 
-  private static String tail(ByteArrayOutputStream out) {
-    String s = out.toString(StandardCharsets.UTF_8);
-    return s.length() <= LOG_EXCERPT_CHARS
-        ? s
-        : "..." + s.substring(s.length() - LOG_EXCERPT_CHARS);
+  /**
+   * The last {@value #LOG_EXCERPT_CHARS} characters of the output, secrets masked, marked when cut.
+   * Masked before it is cut, so no cut shows part of a secret; when the ring dropped the start, as
+   * many characters as the longest secret are dropped too, so a secret the ring cut shows no part.
+   */
+  private String tail(BuildLog out) {
+    String s = new String(out.bytes(), StandardCharsets.UTF_8);
+    boolean cut = out.cut();
+    if (cut) {
+      s = s.substring(Math.min(s.length(), secrets.longest()));
+    }
+    s = secrets.mask(s);
+    if (s.length() > LOG_EXCERPT_CHARS) {
+      s = s.substring(s.length() - LOG_EXCERPT_CHARS);
+      cut = true;
+    }
+    return cut ? "..." + s : s;
   }
 }

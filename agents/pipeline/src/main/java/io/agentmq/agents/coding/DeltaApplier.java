@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -36,9 +37,9 @@ import org.eclipse.jgit.util.io.EolStreamTypeUtil;
 
 /**
  * Writes one task's file deltas (new content, or a unified diff applied by JGit) into the working
- * copy, each file replaced in one step ({@link AtomicFiles}), remembering each path it touches so
- * that {@link #restore()} can put them back when the task fails. One instance per task, under the
- * working copy's lock.
+ * copy, each file reached without following links ({@link WorkTree}) and replaced in one step
+ * ({@link AtomicFiles}), remembering each path it touches so that {@link #restore()} can put them
+ * back when the task fails. One instance per task, under the working copy's lock.
  */
 final class DeltaApplier {
   /** What a unified diff is applied to, which decides its {@code ---} side. */
@@ -48,15 +49,18 @@ final class DeltaApplier {
   }
 
   private final Git git;
-  private final Path dir;
+  private final WorkTree tree;
   private final List<String> touched = new ArrayList<>();
 
-  DeltaApplier(Git git, Path dir) {
+  DeltaApplier(Git git, Path dir) throws IOException {
     this.git = git;
-    this.dir = dir;
+    this.tree = new WorkTree(dir);
   }
 
-  /** The paths {@code deltas} change, each once, in order; or why one of them is refused. */
+  /**
+   * The paths {@code deltas} change, each once, in order; or why one of them is refused by git's
+   * path rules ({@link SafePaths}). Reads nothing: to be called before any file is touched.
+   */
   static List<String> pathsOf(List<FileDelta> deltas) throws TaskFailure {
     LinkedHashSet<String> paths = new LinkedHashSet<>();
     for (FileDelta delta : deltas) {
@@ -65,13 +69,24 @@ final class DeltaApplier {
     return new ArrayList<>(paths);
   }
 
+  /**
+   * Refuses the task, before anything is read or written, when one of {@code paths} would be
+   * reached through a symbolic link or through a file that is not a directory.
+   */
+  void checkReachable(List<String> paths) throws IOException, TaskFailure {
+    tree.checkAll(paths);
+  }
+
   /** Applies the deltas in order; returns the paths changed, each once, in that order. */
   List<String> apply(List<FileDelta> deltas) throws IOException, TaskFailure {
     LinkedHashSet<String> changed = new LinkedHashSet<>();
     for (FileDelta delta : deltas) {
       String path = SafePaths.checked(delta.getPath());
-      Path file = dir.resolve(path);
-      boolean exists = Files.isRegularFile(file);
+      Path file = tree.file(path);
+      if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw new TaskFailure("cannot change " + path + ": it is a directory");
+      }
+      boolean exists = Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
       FileDelta.Operation op = delta.getOperation();
       if (op == FileDelta.Operation.OPERATION_UNSPECIFIED
           || op == FileDelta.Operation.UNRECOGNIZED) {
@@ -109,7 +124,7 @@ final class DeltaApplier {
     switch (delta.getChangeCase()) {
       case NEW_CONTENT -> {
         touched.add(path);
-        Files.createDirectories(file.getParent());
+        tree.createParents(file);
         AtomicFiles.write(file, delta.getNewContent().getBytes(StandardCharsets.UTF_8));
       }
       case UNIFIED_DIFF -> {
@@ -158,7 +173,7 @@ final class DeltaApplier {
       Files.deleteIfExists(file); // a diff deleting the file
       return;
     }
-    Files.createDirectories(file.getParent());
+    tree.createParents(file);
     AtomicFiles.write(file, crLf ? toCrLf(after.get()) : after.get());
   }
 
@@ -199,6 +214,15 @@ final class DeltaApplier {
     }
   }
 
+  /** The file of a path this applier touched, or why it is no longer reachable without a link. */
+  private Path reachable(String path) throws IOException {
+    try {
+      return tree.file(path);
+    } catch (TaskFailure e) {
+      throw new IOException("not restoring " + path + ": " + e.getMessage());
+    }
+  }
+
   /** {@code text} with each line ending in CR-LF (JGit applies to a CR-LF file with LF ends). */
   private static byte[] toCrLf(byte[] text) throws IOException {
     try (InputStream in =
@@ -231,7 +255,8 @@ final class DeltaApplier {
 
   /**
    * Puts the paths this applier touched back as the branch head has them (or removes them when the
-   * head has none); the rest of the working copy is left alone.
+   * head has none); the rest of the working copy is left alone. Each was reached without a link
+   * when touched; one that no longer is, is not removed.
    */
   void restore() throws IOException, GitAPIException {
     Repository repo = git.getRepository();
@@ -255,7 +280,7 @@ final class DeltaApplier {
         if (headCommit != null) {
           git.reset().addPath(path).call(); // unstage what a patch may have staged
         }
-        Files.deleteIfExists(dir.resolve(path));
+        Files.deleteIfExists(reachable(path));
       }
     }
   }

@@ -2,6 +2,7 @@ package io.agentmq.agents.coding;
 
 import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.CodingAgent;
+import io.agentmq.api.MqConfig;
 import io.agentmq.proto.v1.CodingTask;
 import io.agentmq.proto.v1.FileDelta;
 import jakarta.inject.Inject;
@@ -9,18 +10,29 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reference coding agent: applies a task's file deltas to the git working copy named by the
  * task's {@code repo} (a local path or a {@code file:} URL of a non-bare repository), on its {@code
  * branch} (created from the current commit when missing; the current branch when empty), commits
  * with a {@value #TASK_TRAILER} trailer, and runs the configured build command.
+ *
+ * <p>A task is a stranger's input: it may only name a working copy listed in {@code
+ * agents.coding.repos}; its paths must pass git's own path rules (no {@code .git} at any depth, in
+ * any letter case) and are never reached through a symbolic link, so it cannot touch a file outside
+ * the working copy or under a {@code .git}; the build gets a clean environment, and its published
+ * log has the agent's secrets masked. A task refused for any of these fails with the reason; what
+ * the build then runs is still the task's content, so who may publish tasks is the broker's ACLs'
+ * decision.
  *
  * <p>Idempotent: a task whose commit is already on the branch (a redelivery after a crash between
  * commit and acknowledgement) is answered with that commit, not committed twice. Tasks on one
@@ -47,28 +59,55 @@ public final class GitCodingAgent implements CodingAgent {
    */
   static final Duration OTHER_PROCESS_WAIT = Duration.ofMinutes(1);
 
-  private final WorkingCopies workingCopies = new WorkingCopies();
+  private static final Logger LOG = LoggerFactory.getLogger(GitCodingAgent.class);
+
+  private final WorkingCopies workingCopies;
   private final GitCommitter committer;
   private final Optional<BuildRunner> builds;
   private final Duration otherProcessWait;
 
+  /**
+   * The agent for {@code agents} settings; builds run with variables of this process's environment,
+   * and the secrets of {@code config} and of that environment are masked in their logs.
+   */
   @Inject
-  public GitCodingAgent(AgentsConfig config) {
-    this(config, OTHER_PROCESS_WAIT);
+  public GitCodingAgent(AgentsConfig agents, MqConfig config) {
+    this(agents, config, System.getenv(), OTHER_PROCESS_WAIT);
   }
 
-  GitCodingAgent(AgentsConfig config, Duration otherProcessWait) {
-    this.committer = new GitCommitter(CommitAuthor.parse(config.author()));
-    this.builds = config.buildCommand().map(c -> new BuildRunner(c, config.buildTimeout()));
+  /** As the public constructor, with the agent's environment given (the build's parent). */
+  GitCodingAgent(
+      AgentsConfig agents,
+      MqConfig config,
+      Map<String, String> environment,
+      Duration otherProcessWait) {
+    this.workingCopies = new WorkingCopies(agents.repos());
+    this.committer = new GitCommitter(CommitAuthor.parse(agents.author()));
+    BuildEnvironment buildEnvironment = BuildEnvironment.of(environment, agents.buildEnv());
+    SecretValues secrets = SecretValues.of(config, environment);
+    this.builds =
+        agents
+            .buildCommand()
+            .map(c -> new BuildRunner(c, agents.buildTimeout(), buildEnvironment, secrets));
     this.otherProcessWait = otherProcessWait;
+    if (workingCopies.noneAllowed()) {
+      LOG.warn(
+          "{}.{} is empty: every coding task will be refused; list the working copies the coding"
+              + " agent may change",
+          AgentsConfig.SECTION,
+          AgentsConfig.REPOS);
+    }
   }
 
   @Override
   public Outcome apply(CodingTask task) throws IOException, GitAPIException {
     CodingResults results = new CodingResults(task);
     Path dir;
+    List<String> paths;
     try {
-      dir = WorkingCopies.locate(task.getRepo());
+      // Both before any file is touched.
+      paths = DeltaApplier.pathsOf(task.getSkeletonPatchesList());
+      dir = workingCopies.locate(task.getRepo());
     } catch (TaskFailure e) {
       return results.failed(e.getMessage());
     }
@@ -107,7 +146,8 @@ public final class GitCodingAgent implements CodingAgent {
                   () ->
                       results.failed("no file changes for this task and the branch has no commit"));
         }
-        journal = TaskJournal.begin(repo, task.getId(), branch, DeltaApplier.pathsOf(patches));
+        deltas.checkReachable(paths); // on the task's branch, before the journal reads them
+        journal = TaskJournal.begin(repo, task.getId(), branch, paths);
         List<String> changed = deltas.apply(patches);
         RevCommit commit = committer.commit(git, dir, task, changed);
         taskCommits.recordCommit(branch, task.getId(), commit);

@@ -3,6 +3,7 @@ package io.agentmq.agents.coding;
 import io.agentmq.proto.v1.CodingTask;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ final class GitCommitter {
     boolean adds = false;
     boolean removes = false;
     for (String path : changed) {
-      if (Files.exists(dir.resolve(path))) {
+      if (Files.exists(dir.resolve(path), LinkOption.NOFOLLOW_LINKS)) {
         add.addFilepattern(path);
         adds = true;
       } else {

@@ -59,7 +59,8 @@ final class TaskJournal {
 
   /**
    * Records what {@code paths} of the working tree hold now, durably, before the task writes any of
-   * them. A path that is a directory is not recorded: no delta replaces a directory.
+   * them. A path that is a directory is not recorded: no delta replaces a directory. The paths are
+   * reachable without a link ({@link DeltaApplier#checkReachable}).
    */
   static TaskJournal begin(Repository repo, String taskId, String branch, List<String> paths)
       throws IOException {
@@ -174,14 +175,21 @@ final class TaskJournal {
   }
 
   private static void restore(Git git, List<Before> befores) throws IOException, GitAPIException {
-    Path tree = git.getRepository().getWorkTree().toPath();
+    WorkTree tree = new WorkTree(git.getRepository().getWorkTree().toPath());
     for (Before b : befores) {
-      Path p = tree.resolve(b.path());
+      Path p;
+      try {
+        p = tree.file(b.path());
+      } catch (TaskFailure e) {
+        // A link where the task wrote: restoring through it could write anywhere.
+        LOG.warn("Not restoring {}: {}", b.path(), e.getMessage());
+        continue;
+      }
       Files.deleteIfExists(AtomicFiles.temporaryOf(p));
       switch (b.kind()) {
         case ABSENT -> Files.deleteIfExists(p);
         case FILE -> {
-          Files.createDirectories(p.getParent());
+          tree.createParents(p);
           AtomicFiles.write(p, b.content());
           if (!b.permissions().isEmpty()
               && Files.getFileAttributeView(p, PosixFileAttributeView.class) != null) {
@@ -190,7 +198,7 @@ final class TaskJournal {
         }
         case SYMLINK -> {
           Files.deleteIfExists(p);
-          Files.createDirectories(p.getParent());
+          tree.createParents(p);
           Files.createSymbolicLink(p, Path.of(new String(b.content(), StandardCharsets.UTF_8)));
         }
       }

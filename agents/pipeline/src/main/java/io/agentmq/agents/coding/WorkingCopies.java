@@ -1,17 +1,22 @@
 package io.agentmq.agents.coding;
 
+import io.agentmq.agents.AgentsConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 import org.eclipse.jgit.lib.Constants;
 
 /**
- * Finds the local working copy a task names, and lets one task at a time work in each, with the
+ * Finds the working copy a task names among those the agent may change ({@code
+ * agents.coding.repos}, compared by real path), and lets one task at a time work in each, with the
  * {@link TaskCommitIndex} of that repository: one thread of this agent (an in-process lock), and
  * one process ({@link CrossProcessLock}). Thread safe.
  */
@@ -19,10 +24,24 @@ final class WorkingCopies {
   private static final String ACCEPTED =
       "accepted: a local path or file: URL of a non-bare git repository";
 
+  private final List<Path> allowed;
   private final Map<Path, Copy> copies = new ConcurrentHashMap<>();
 
-  /** The directory of a local, non-bare repository named by a path or a {@code file:} URL. */
-  static Path locate(String repo) throws TaskFailure {
+  /** Working copies that tasks may name: {@code allowed}, each the root of a working copy. */
+  WorkingCopies(List<Path> allowed) {
+    this.allowed = List.copyOf(allowed);
+  }
+
+  /** Whether no working copy is allowed, so that every task is refused. */
+  boolean noneAllowed() {
+    return allowed.isEmpty();
+  }
+
+  /**
+   * The real path of the allowed working copy named by a path or a {@code file:} URL. Whether a
+   * path that is not allowed exists, or is a repository, is not told.
+   */
+  Path locate(String repo) throws TaskFailure {
     if (repo.isBlank()) {
       throw new TaskFailure("the task names no repository; " + ACCEPTED);
     }
@@ -36,13 +55,43 @@ final class WorkingCopies {
     } else if (repo.matches("^[A-Za-z][A-Za-z0-9+.-]*://.*") || repo.matches("^[^/]+@[^/]+:.*")) {
       throw new TaskFailure("repository '" + repo + "' is remote; " + ACCEPTED);
     } else {
-      dir = Path.of(repo);
+      try {
+        dir = Path.of(repo);
+      } catch (InvalidPathException e) {
+        throw new TaskFailure("repository '" + repo + "' is not a valid path; " + ACCEPTED);
+      }
     }
-    dir = dir.toAbsolutePath().normalize();
-    if (!Files.isDirectory(dir.resolve(Constants.DOT_GIT))) {
-      throw new TaskFailure("'" + dir + "' is not a git working copy (no .git); " + ACCEPTED);
+    Path real = realPath(dir.toAbsolutePath().normalize());
+    boolean isAllowed = false;
+    for (Path root : allowed) {
+      isAllowed |= realPath(root).equals(real);
     }
-    return dir;
+    if (!isAllowed) {
+      throw new TaskFailure(
+          "repository '"
+              + repo
+              + "' is not a working copy this agent may change; allowed ("
+              + AgentsConfig.SECTION
+              + "."
+              + AgentsConfig.REPOS
+              + "): "
+              + (allowed.isEmpty()
+                  ? "none, the setting is empty"
+                  : allowed.stream().map(Path::toString).collect(Collectors.joining(", "))));
+    }
+    if (!Files.isDirectory(real.resolve(Constants.DOT_GIT))) {
+      throw new TaskFailure("'" + real + "' is not a git working copy (no .git); " + ACCEPTED);
+    }
+    return real;
+  }
+
+  /** {@code path} with every link resolved, or as it is when it does not exist (yet). */
+  private static Path realPath(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (IOException e) {
+      return path;
+    }
   }
 
   /**

@@ -2,9 +2,7 @@ package io.agentmq.agents.coding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.TestRepository;
-import io.agentmq.api.MqConfig;
 import io.agentmq.proto.v1.CodingTask;
 import io.agentmq.proto.v1.CommitResult;
 import io.agentmq.proto.v1.FileDelta;
@@ -32,7 +30,7 @@ class CrashRecoveryTest {
   @BeforeEach
   void setUp() throws Exception {
     repo = TestRepository.create(tmp.resolve("repo"));
-    agent = new GitCodingAgent(AgentsConfig.of(MqConfig.defaults()));
+    agent = TestAgents.agent(repo);
   }
 
   private CodingTask task(String id, FileDelta... deltas) {
@@ -123,7 +121,7 @@ class CrashRecoveryTest {
     assertThat(journals()).isNotEmptyDirectory();
 
     // A new agent, as after the restart that redelivers the task.
-    GitCodingAgent restarted = new GitCodingAgent(AgentsConfig.of(MqConfig.defaults()));
+    GitCodingAgent restarted = TestAgents.agent(repo);
     CommitResult result = restarted.apply(task).commit();
 
     assertThat(result.getStatus())
@@ -179,7 +177,7 @@ class CrashRecoveryTest {
               .getName();
     } // killed here: the journal is still there
 
-    GitCodingAgent restarted = new GitCodingAgent(AgentsConfig.of(MqConfig.defaults()));
+    GitCodingAgent restarted = TestAgents.agent(repo);
     CommitResult again = restarted.apply(task).commit();
 
     assertThat(again.getStatus()).isEqualTo(CommitResult.Status.STATUS_COMMITTED);

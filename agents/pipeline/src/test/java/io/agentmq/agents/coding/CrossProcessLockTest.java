@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.TestRepository;
-import io.agentmq.api.MqConfig;
 import io.agentmq.proto.v1.CodingTask;
 import io.agentmq.proto.v1.CommitResult;
 import java.io.BufferedReader;
@@ -80,7 +78,7 @@ class CrossProcessLockTest {
   }
 
   private GitCodingAgent agent(Duration otherProcessWait) {
-    return new GitCodingAgent(AgentsConfig.of(MqConfig.defaults()), otherProcessWait);
+    return TestAgents.agent(repo, otherProcessWait);
   }
 
   private CodingTask task(String id) {
