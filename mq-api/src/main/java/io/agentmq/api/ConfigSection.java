@@ -10,23 +10,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * Typed, validated reads of a group of settings, e.g. the {@code kafka.*} keys a backend owns.
  *
  * <p>Every read that finds a bad value records a problem naming the full key, where the value came
- * from, the value (redacted for secrets) and what is accepted, and returns the default so that all
- * problems are reported together by {@link #throwIfInvalid()}. Not thread-safe; used while a
- * backend's config class is being built.
+ * from, the value (as {@link Redaction} prints it: never a secret) and what is accepted, and
+ * returns the default so that all problems are reported together by {@link #throwIfInvalid()}. Not
+ * thread-safe; used while a backend's config class is being built.
  */
 public final class ConfigSection {
-  private static final Pattern SECRET_KEY =
-      Pattern.compile(
-          ".*(password|passwd|secret|sasl|jaas|token|credential|private|keystore|truststore"
-              + "|api_key|\\.key$|_key$).*");
-
   private final String prefix;
   private final Map<String, Setting> settings;
   private final List<String> problems = new ArrayList<>();
@@ -200,28 +194,10 @@ public final class ConfigSection {
         "'"
             + full
             + "' = "
-            + (isSecret(full) ? "(redacted)" : "'" + s.value() + "'")
+            + (Redaction.isSecretKey(full) ? "(redacted)" : "'" + Redaction.url(s.value()) + "'")
             + " ("
             + s.source()
             + ") is not accepted; expected "
             + accepted);
-  }
-
-  /** Whether a key holds a secret whose value must never be printed. */
-  public static boolean isSecret(String key) {
-    return SECRET_KEY.matcher(key.toLowerCase(Locale.ROOT)).matches();
-  }
-
-  /** {@code value} as it may be printed: secrets hidden, passwords removed from URLs. */
-  public static String redact(String key, String value) {
-    if (isSecret(key)) {
-      return "****";
-    }
-    return redactUrlPassword(value);
-  }
-
-  /** {@code amqp://user:pw@host} becomes {@code amqp://user:****@host}. */
-  public static String redactUrlPassword(String value) {
-    return value.replaceAll("(?<=://)([^:/@\\s]*):[^@/\\s]*@", "$1:****@");
   }
 }

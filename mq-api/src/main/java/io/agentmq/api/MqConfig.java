@@ -266,11 +266,11 @@ public final class MqConfig {
     return s == null ? "default" : s.source();
   }
 
-  /** Every explicitly set key with its value, secrets redacted. */
+  /** Every explicitly set key with its value, as {@link Redaction} prints it. */
   @Override
   public String toString() {
     return settings.entrySet().stream()
-        .map(e -> e.getKey() + "=" + ConfigSection.redact(e.getKey(), e.getValue().value()))
+        .map(e -> e.getKey() + "=" + Redaction.value(e.getKey(), e.getValue().value()))
         .collect(Collectors.joining(", ", "MqConfig{", "}"));
   }
 

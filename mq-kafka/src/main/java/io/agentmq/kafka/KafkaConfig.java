@@ -2,6 +2,7 @@ package io.agentmq.kafka;
 
 import io.agentmq.api.ConfigSection;
 import io.agentmq.api.MqConfig;
+import io.agentmq.api.Redaction;
 import io.agentmq.api.StartPosition;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,8 +19,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Settings of the Kafka backend, read from {@code kafka.*} and the common settings, validated here,
- * with their defaults in one place. Any Kafka client property can be passed through as {@code
- * kafka.client.<property>} (e.g. {@code kafka.client.security.protocol}); values of secret
+ * with their defaults in one place. Any Kafka client property AgentMQ does not set itself can be
+ * passed through as {@code kafka.client.<property>} (e.g. {@code kafka.client.security.protocol});
+ * the ones it sets are refused, naming the AgentMQ setting to use instead. Values of secret
  * properties never appear in logs or errors.
  */
 final class KafkaConfig {
@@ -32,7 +34,51 @@ final class KafkaConfig {
   static final String MAX_POLL_INTERVAL_MS = "max_poll_interval_ms";
   static final String REQUEST_TIMEOUT_MS = "request_timeout_ms";
   static final String MAX_QUEUED_PER_PARTITION = "max_queued_per_partition";
+  static final String MAX_QUEUED_BYTES_PER_PARTITION = "max_queued_bytes_per_partition";
   static final String CLIENT_PREFIX = "client.";
+
+  private static final String SERIALIZER_USE =
+      "AgentMQ sends and receives bytes; encode payloads with a codec (mq-serialization)";
+
+  /**
+   * Client properties AgentMQ sets itself, each with what to use instead: one passed through would
+   * void a guarantee (commits after handling, read_committed, idempotence, one group per
+   * subscription) or silently override an AgentMQ setting that other parts rely on.
+   */
+  static final Map<String, String> RESERVED_CLIENT_PROPERTIES =
+      Map.ofEntries(
+          Map.entry(
+              "group.id",
+              "the group comes from Subscription.group(..) (subscribe(topic, group, ...))"),
+          Map.entry(
+              "enable.auto.commit",
+              "AgentMQ commits offsets itself, after handling (before it for delivery_mode"
+                  + " at_most_once); choose delivery_mode"),
+          Map.entry(
+              "isolation.level",
+              "consumers always read read_committed, so records of aborted transactions are never"
+                  + " handled"),
+          Map.entry(
+              "transactional.id",
+              "set delivery_mode=exactly_once: AgentMQ gives each consumer's producers their own"
+                  + " transactional ids"),
+          Map.entry("enable.idempotence", "set kafka.acks: all (the default) turns idempotence on"),
+          Map.entry("acks", "set kafka.acks"),
+          Map.entry("key.serializer", SERIALIZER_USE),
+          Map.entry("value.serializer", SERIALIZER_USE),
+          Map.entry("key.deserializer", SERIALIZER_USE),
+          Map.entry("value.deserializer", SERIALIZER_USE),
+          Map.entry("auto.offset.reset", "set consumer.start_from (earliest or latest)"),
+          Map.entry("bootstrap.servers", "set kafka.bootstrap_servers (KAFKA_BOOTSTRAP_SERVERS)"),
+          Map.entry("max.request.size", "set producer.max_message_bytes"),
+          Map.entry("delivery.timeout.ms", "set producer.send_timeout_ms"),
+          Map.entry("max.block.ms", "set producer.send_timeout_ms"),
+          Map.entry("max.poll.interval.ms", "set kafka.max_poll_interval_ms"),
+          Map.entry("request.timeout.ms", "set kafka.request_timeout_ms"),
+          Map.entry("default.api.timeout.ms", "set kafka.request_timeout_ms"),
+          Map.entry("batch.size", "set kafka.batch_size"),
+          Map.entry("linger.ms", "set kafka.linger_ms"),
+          Map.entry("compression.type", "set kafka.compression"));
 
   final MqConfig common;
   final String bootstrapServers;
@@ -44,6 +90,7 @@ final class KafkaConfig {
   final Duration maxPollInterval;
   final Duration requestTimeout;
   final int maxQueuedPerPartition;
+  final long maxQueuedBytesPerPartition;
   private final Map<String, String> clientProperties = new HashMap<>();
 
   KafkaConfig(MqConfig common) {
@@ -59,10 +106,24 @@ final class KafkaConfig {
             POLL_TIMEOUT_MS,
             MAX_POLL_INTERVAL_MS,
             REQUEST_TIMEOUT_MS,
-            MAX_QUEUED_PER_PARTITION);
+            MAX_QUEUED_PER_PARTITION,
+            MAX_QUEUED_BYTES_PER_PARTITION);
     for (String key : s.keys()) {
       if (key.startsWith(CLIENT_PREFIX)) {
-        clientProperties.put(key.substring(CLIENT_PREFIX.length()), s.string(key, ""));
+        String property = key.substring(CLIENT_PREFIX.length());
+        String instead = RESERVED_CLIENT_PROPERTIES.get(property);
+        if (instead != null) {
+          s.addProblem(
+              "'kafka."
+                  + key
+                  + "' ("
+                  + s.sourceOf(key)
+                  + ") is reserved: AgentMQ sets "
+                  + property
+                  + " itself; "
+                  + instead);
+        }
+        clientProperties.put(property, s.string(key, ""));
       }
     }
     Set<String> accepted = new HashSet<>(known);
@@ -73,7 +134,7 @@ final class KafkaConfig {
       s.addProblem(
           "'kafka.bootstrap_servers' (environment variable KAFKA_BOOTSTRAP_SERVERS) is not set;"
               + " expected host:port[,host:port...] of the Kafka brokers");
-    } else if (!servers.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {
+    } else if (!servers.matches("[^,\\s@/]+:\\d+(,[^,\\s@/]+:\\d+)*")) {
       s.problem(BOOTSTRAP_SERVERS, "host:port[,host:port...]");
     }
     this.bootstrapServers = servers;
@@ -103,6 +164,8 @@ final class KafkaConfig {
             Duration.ofSeconds(1),
             Duration.ofMinutes(10));
     this.maxQueuedPerPartition = s.integer(MAX_QUEUED_PER_PARTITION, 1000, 1, 1_000_000);
+    this.maxQueuedBytesPerPartition =
+        s.longValue(MAX_QUEUED_BYTES_PER_PARTITION, 16L << 20, 1, 1L << 40);
     s.throwIfInvalid();
   }
 
@@ -175,9 +238,10 @@ final class KafkaConfig {
   /** The bootstrap servers and non-secret client properties, for messages. */
   @Override
   public String toString() {
-    StringBuilder out = new StringBuilder("kafka{bootstrap_servers=").append(bootstrapServers);
+    StringBuilder out =
+        new StringBuilder("kafka{bootstrap_servers=").append(Redaction.url(bootstrapServers));
     clientProperties.forEach(
-        (k, v) -> out.append(", ").append(k).append('=').append(ConfigSection.redact(k, v)));
+        (k, v) -> out.append(", ").append(k).append('=').append(Redaction.value(k, v)));
     return out.append('}').toString();
   }
 }

@@ -81,6 +81,7 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
         config.maxPollInterval,
         config.requestTimeout,
         config.maxQueuedPerPartition,
+        config.maxQueuedBytesPerPartition,
         config.common.maxMessageBytes(),
         handlerProducer,
         sender::publish,

@@ -59,6 +59,9 @@ final class PartitionWorker implements Settlement<Void> {
   private final DrainStrategy drain;
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> records = new ArrayDeque<>();
 
+  /** The {@link BackPressure#sizeOf} sum of {@code records}. */
+  private long queuedBytes;
+
   /** A drain runs or is queued on the pool (or awaits an async handler to continue). */
   private boolean scheduled;
 
@@ -111,6 +114,10 @@ final class PartitionWorker implements Settlement<Void> {
     return records.size();
   }
 
+  synchronized long queuedBytes() {
+    return queuedBytes;
+  }
+
   /** Poll thread: adds fetched records and makes sure a worker drains them. */
   synchronized void enqueue(List<ConsumerRecord<byte[], byte[]>> fetched) {
     if (revoked || seeks.pending()) {
@@ -121,6 +128,7 @@ final class PartitionWorker implements Settlement<Void> {
       recovery.startAt(fetched.get(0).offset());
     }
     records.addAll(fetched);
+    fetched.forEach(r -> queuedBytes += BackPressure.sizeOf(r));
     if (!scheduled) {
       scheduled = true;
       workers.execute(drain::drain);
@@ -203,6 +211,7 @@ final class PartitionWorker implements Settlement<Void> {
   synchronized void revoke() {
     revoked = true;
     records.clear();
+    queuedBytes = 0;
   }
 
   /** Waits until no worker handles this partition; false if one still does at the deadline. */
@@ -265,6 +274,7 @@ final class PartitionWorker implements Settlement<Void> {
     if (head == null || !recovery.take(head.offset(), progress.done())) {
       return null;
     }
+    queuedBytes -= BackPressure.sizeOf(head);
     return records.poll();
   }
 
@@ -342,12 +352,14 @@ final class PartitionWorker implements Settlement<Void> {
   synchronized void requestSeek(long offset, long delayNanos) {
     seeks.request(offset, delayNanos);
     records.clear();
+    queuedBytes = 0;
   }
 
   /** Re-reads from the offset the broker has committed for the group. */
   synchronized void requestSeekToCommitted() {
     seeks.requestToCommitted();
     records.clear();
+    queuedBytes = 0;
   }
 
   // ---- settlement ---------------------------------------------------------------------------

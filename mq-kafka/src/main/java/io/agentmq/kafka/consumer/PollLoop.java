@@ -87,7 +87,12 @@ final class PollLoop implements Runnable {
             },
             commitsAfterHandling ? CommitMarker.RUNNING : CommitMarker.CLEAN);
     this.backPressure =
-        new BackPressure(consumer, partitions.values(), link.maxQueuedPerPartition(), state);
+        new BackPressure(
+            consumer,
+            partitions.values(),
+            link.maxQueuedPerPartition(),
+            link.maxQueuedBytesPerPartition(),
+            state);
     this.rebalancer =
         new PartitionRebalancer(
             consumer,

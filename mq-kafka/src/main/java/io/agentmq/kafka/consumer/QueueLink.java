@@ -21,6 +21,8 @@ import java.util.function.Function;
  * @param maxPollInterval {@code kafka.max_poll_interval_ms}: longer without a poll is DOWN
  * @param requestTimeout {@code kafka.request_timeout_ms}
  * @param maxQueuedPerPartition {@code kafka.max_queued_per_partition}: a fuller partition is paused
+ * @param maxQueuedBytesPerPartition {@code kafka.max_queued_bytes_per_partition}: likewise, in
+ *     bytes
  * @param maxMessageBytes the largest message a handler may send
  * @param handlerProducer the queue's producer, handed to handlers outside exactly-once
  * @param publisher publishes through the queue's producer (dead letters outside exactly-once)
@@ -33,6 +35,7 @@ public record QueueLink(
     Duration maxPollInterval,
     Duration requestTimeout,
     int maxQueuedPerPartition,
+    long maxQueuedBytesPerPartition,
     int maxMessageBytes,
     Producer handlerProducer,
     BiFunction<String, Message, CompletionStage<?>> publisher,

@@ -285,6 +285,7 @@ class CrashRecoveryTest {
             Duration.ofMinutes(5),
             Duration.ofSeconds(30),
             1000,
+            16L << 20,
             1 << 20,
             null,
             (topic, message) -> CompletableFuture.completedFuture(null),
