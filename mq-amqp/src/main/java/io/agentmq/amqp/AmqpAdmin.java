@@ -240,7 +240,7 @@ final class AmqpAdmin implements Admin {
       if (response.statusCode() != 200) {
         String problem =
             "RabbitMQ management API at "
-                + config.managementUrl
+                + config.managementWhere()
                 + " answered "
                 + response.statusCode()
                 + " to GET "
@@ -254,7 +254,7 @@ final class AmqpAdmin implements Admin {
     } catch (IOException e) {
       throw MessagingException.retriable(
           "RabbitMQ management API at "
-              + config.managementUrl
+              + config.managementWhere()
               + " cannot be reached ("
               + e.getClass().getSimpleName()
               + "); enable the rabbitmq_management plugin or set amqp.management_url",

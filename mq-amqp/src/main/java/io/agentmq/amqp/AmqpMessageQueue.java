@@ -2,9 +2,12 @@ package io.agentmq.amqp;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.Subscriber;
 import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.IdempotencyStore;
+import io.agentmq.spi.IdempotencyStores;
 import io.agentmq.spi.support.AbstractMessageQueue;
 import io.agentmq.spi.support.ProducerHandle;
 import java.io.IOException;
@@ -12,13 +15,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link io.agentmq.api.MessageQueue} on RabbitMQ: one connection for publishing and one for
  * consuming (so publisher flow control never stalls consumers), both recovering automatically.
  */
 final class AmqpMessageQueue extends AbstractMessageQueue {
+  private static final Logger log = LoggerFactory.getLogger(AmqpMessageQueue.class);
+
+  /** Health stays DOWN this long after an oversize body closed the consuming connection. */
+  private static final long OVERSIZE_HEALTH_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private static final long OVERSIZE_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
   private final AmqpConfig config;
   private final Connection publishing;
   private final Connection consuming;
@@ -27,22 +40,16 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   private final AmqpPublisher publisher;
   private final AmqpSender sender;
   private final ProducerHandle handlerProducer;
+  private IdempotencyStore idempotencyStore; // guarded by this
   private volatile String blockedReason;
+
+  /** When the consuming connection last closed on an oversize body ({@code nanoTime}); 0: never. */
+  private volatile long oversizeSeen;
 
   AmqpMessageQueue(AmqpConfig config) {
     super(AmqpProvider.NAME, config.common);
     this.config = config;
-    ConnectionFactory factory = new ConnectionFactory();
-    try {
-      factory.setUri(config.url);
-    } catch (Exception e) {
-      throw MessagingException.permanent("amqp.url is not a usable AMQP URL: " + config.where());
-    }
-    factory.setAutomaticRecoveryEnabled(true);
-    factory.setTopologyRecoveryEnabled(true);
-    factory.setNetworkRecoveryInterval(1000);
-    factory.setRequestedHeartbeat(10);
-    factory.setConnectionTimeout(10_000);
+    ConnectionFactory factory = connectionFactory(config);
     try {
       this.publishing = factory.newConnection("agentmq-publish");
       this.consuming = factory.newConnection("agentmq-consume");
@@ -55,6 +62,7 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
               + (e.getMessage() == null ? "" : ": " + redactPassword(e.getMessage())),
           e);
     }
+    consuming.addShutdownListener(this::onConsumingShutdown);
     publishing.addBlockedListener(reason -> blockedReason = reason, () -> blockedReason = null);
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
@@ -82,6 +90,65 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     config.requiredGroups.keySet().forEach(admin::ensureTopic);
   }
 
+  /**
+   * The client's settings: everything from {@link AmqpConfig}'s own reading of {@code amqp.url}, so
+   * that the connection goes to the host, virtual host and user the URL names and health reports
+   * (TLS and URL parameters are applied by the client from the same URL first).
+   */
+  private static ConnectionFactory connectionFactory(AmqpConfig config) {
+    ConnectionFactory factory = new ConnectionFactory();
+    try {
+      factory.setUri(config.url);
+    } catch (Exception e) {
+      throw MessagingException.permanent("amqp.url is not a usable AMQP URL: " + config.where());
+    }
+    factory.setHost(config.url.getHost());
+    if (config.url.getPort() != -1) {
+      factory.setPort(config.url.getPort());
+    }
+    factory.setVirtualHost(config.virtualHost());
+    String[] credentials = config.credentials();
+    factory.setUsername(credentials[0]);
+    factory.setPassword(credentials[1]);
+    // A larger body closes the whole connection (the client refuses it before reading it).
+    factory.setMaxInboundMessageBodySize(config.maxInboundBodyBytes);
+    factory.setAutomaticRecoveryEnabled(true);
+    factory.setTopologyRecoveryEnabled(true);
+    factory.setNetworkRecoveryInterval(1000);
+    factory.setRequestedHeartbeat(10);
+    factory.setConnectionTimeout(10_000);
+    return factory;
+  }
+
+  /**
+   * The client closed the consuming connection because a message body was over {@code
+   * producer.max_message_bytes}: RabbitMQ requeues it and redelivers it after each recovery, so the
+   * consumers stall until it is removed or the limit raised. Health says so until it stops.
+   */
+  private void onConsumingShutdown(ShutdownSignalException signal) {
+    if (!signal.isInitiatedByApplication()
+        && signal.getCause() instanceof IllegalStateException e
+        && e.getMessage() != null
+        && e.getMessage().startsWith("Message body is too large")) {
+      long now = System.nanoTime();
+      if (now - oversizeSeen > OVERSIZE_LOG_INTERVAL_NANOS || oversizeSeen == 0) {
+        log.error("{}", oversizeReason());
+      }
+      oversizeSeen = now;
+    }
+  }
+
+  private String oversizeReason() {
+    return "a message over producer.max_message_bytes = "
+        + config.maxInboundBodyBytes
+        + " bytes reached a consumer of "
+        + config.where()
+        + ": the client refuses it and closes the connection, and RabbitMQ redelivers it after"
+        + " each reconnect, so consumers stall until it is removed from its queue or"
+        + " producer.max_message_bytes is raised (RabbitMQ's max_message_size refuses such"
+        + " messages when published)";
+  }
+
   /** The message of a connection error without the URL's password (an empty one is no secret). */
   private String redactPassword(String message) {
     String password = config.credentials()[1];
@@ -90,6 +157,21 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
 
   AmqpConfig amqpConfig() {
     return config;
+  }
+
+  /**
+   * The store exactly-once subscribers record handled ids in ({@code amqp.idempotency_store}),
+   * opened by the first of them and closed with the queue.
+   */
+  synchronized IdempotencyStore idempotencyStore() {
+    if (idempotencyStore == null) {
+      idempotencyStore =
+          IdempotencyStores.open(
+              config.idempotencyStore,
+              config.idempotencyRetention,
+              "amqp." + AmqpConfig.IDEMPOTENCY_STORE);
+    }
+    return idempotencyStore;
   }
 
   AmqpPublisher publisher() {
@@ -127,6 +209,14 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   @Override
   protected boolean checkBroker(Map<String, Object> details) {
     details.put("broker", config.where());
+    if (consuming.getAddress() != null) {
+      details.put(
+          "connectedTo", consuming.getAddress().getHostAddress() + ":" + consuming.getPort());
+    }
+    if (oversizeSeen != 0 && System.nanoTime() - oversizeSeen < OVERSIZE_HEALTH_NANOS) {
+      details.put("reason", oversizeReason());
+      return false;
+    }
     if (!publishing.isOpen() || !consuming.isOpen()) {
       details.put("reason", "connection to RabbitMQ lost; recovering");
       return false;
@@ -141,6 +231,11 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   @Override
   protected void closeBackend() {
     publisher.close();
+    synchronized (this) {
+      if (idempotencyStore != null) {
+        idempotencyStore.close();
+      }
+    }
     timer.shutdownNow();
     for (Connection connection : List.of(consuming, publishing)) {
       try {

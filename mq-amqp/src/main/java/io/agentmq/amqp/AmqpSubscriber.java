@@ -1,7 +1,10 @@
 package io.agentmq.amqp;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.agentmq.amqp.LaneWorker.Inbound;
+import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.Subscriber;
@@ -32,12 +35,24 @@ import org.slf4j.LoggerFactory;
  * the original is acked, so a broker dying in between leaves a duplicate, never a loss.
  * At-most-once acks before the handler runs (manual acks still, so the prefetch bounds what is
  * pushed). Exactly-once is "effectively once": the handler's sends are staged, published with
- * confirms before the ack, and messages already handled within {@code amqp.dedup_window_ms} (by
- * {@code mq-id}, in this subscriber) are acked without handling.
+ * confirms before the ack, and a message whose id the group already handled (recorded in the {@code
+ * amqp.idempotency_store}, durable when it is a database) is acked without handling.
+ *
+ * <p>Losing the subscription: a dropped connection is recovered by the client with its channels and
+ * consumers. When RabbitMQ closes only the channel (e.g. {@code consumer_timeout}: a delivery held
+ * unacknowledged too long by a slow handler or a retry's backoff, 406 PRECONDITION_FAILED) or
+ * cancels a consumer (its queue was deleted), the {@link Resubscriber} opens a new channel,
+ * declares the queues and bindings again as at subscribe time (the topic's exchange must still
+ * exist) and consumes again, with backoff from 100 ms doubling to 10 s. Each channel is a new
+ * {@link ConsumerChannel} generation: RabbitMQ requeued what the lost one carried, so lanes skip
+ * its deliveries still queued and drop the ack or nack of one still being handled (counted in the
+ * details {@code settlementsDropped} and {@code deliveriesSkipped}); the message comes again on the
+ * new channel, a duplicate under at-least-once. Until it consumes again {@link #status()} is DOWN
+ * with the cause and the attempt. {@link #close()} never triggers a resubscription.
  *
  * <p>This class is the facade: it subscribes and cancels, dispatches deliveries to its {@link
- * LaneWorker}s by key, and answers pause, resume, status and close. {@link DeliveryDedup} keeps the
- * ids already handled.
+ * LaneWorker}s by key, and answers pause, resume, status and close. {@link DeliveryDedup} asks the
+ * idempotency store what was handled.
  */
 final class AmqpSubscriber implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(AmqpSubscriber.class);
@@ -46,14 +61,14 @@ final class AmqpSubscriber implements Subscriber {
   private final AmqpMessageQueue queue;
   private final AmqpConfig config;
   private final Consumer<? super AmqpSubscriber> onClose;
-  private final Channel channel;
+  private final ConsumerChannel channel;
+  private final Resubscriber resubscriber;
   private final Map<String, String> topicByQueue = new LinkedHashMap<>();
   private final List<String> consumerTags = new ArrayList<>();
   private final LaneWorker[] lanes;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean paused;
   private volatile long lastDeliveryNanos = System.nanoTime();
-  private volatile String cancelledBy;
 
   AmqpSubscriber(
       ConsumerSettings settings, AmqpMessageQueue queue, Consumer<? super AmqpSubscriber> onClose) {
@@ -64,23 +79,140 @@ final class AmqpSubscriber implements Subscriber {
     for (String topic : settings.topics()) {
       topicByQueue.put(queue.topology().declareGroupQueue(topic, settings.group()), topic);
     }
+    Channel first;
     try {
-      this.channel = queue.consumingConnection().createChannel();
-      channel.basicQos(config.prefetch);
+      first = openChannel();
     } catch (IOException e) {
       throw MessagingException.retriable("opening a consumer channel failed: " + e, e);
     }
-    DeliveryDedup dedup = new DeliveryDedup(config.dedupWindow);
+    this.channel = new ConsumerChannel(first);
+    this.resubscriber =
+        new Resubscriber(
+            "agentmq-amqp-" + settings.group() + "-resubscribe",
+            new Resubscriber.Target() {
+              @Override
+              public boolean retire(long generation) {
+                return AmqpSubscriber.this.retire(generation);
+              }
+
+              @Override
+              public void reopen() throws IOException {
+                AmqpSubscriber.this.reopen();
+              }
+            });
+    DeliveryDedup dedup =
+        settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE
+            ? new DeliveryDedup(
+                queue.idempotencyStore(), config.virtualHost() + "/" + settings.group())
+            : null;
     this.lanes = new LaneWorker[settings.concurrency()];
     for (int i = 0; i < lanes.length; i++) {
       String name = "agentmq-amqp-" + settings.group() + "-" + i;
       lanes[i] = new LaneWorker(name, settings, queue, channel, dedup);
       lanes[i].start();
     }
+    watch(first, channel.generation());
     startConsuming();
   }
 
+  private Channel openChannel() throws IOException {
+    Channel opened = queue.consumingConnection().createChannel();
+    opened.basicQos(config.prefetch);
+    return opened;
+  }
+
+  /** Reports a channel RabbitMQ closes, not one closed by this subscriber or a lost connection. */
+  private void watch(Channel opened, long generation) {
+    opened.addShutdownListener(
+        signal -> {
+          // A lost connection is recovered by the client with its channels and consumers.
+          if (!signal.isInitiatedByApplication() && !signal.isHardError()) {
+            resubscriber.lost(generation, "channel closed by RabbitMQ: " + reason(signal));
+          }
+        });
+  }
+
+  private static String reason(ShutdownSignalException signal) {
+    return signal.getReason() instanceof AMQP.Channel.Close close
+        ? close.getReplyText()
+        : String.valueOf(signal.getMessage());
+  }
+
+  /** What went wrong with a channel operation: RabbitMQ's reply text when it closed the channel. */
+  private static String describe(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ShutdownSignalException signal) {
+        return reason(signal);
+      }
+    }
+    return e.toString();
+  }
+
+  /** The resubscriber's first step: this generation's deliveries are no longer settled. */
+  private boolean retire(long generation) {
+    Channel lost;
+    synchronized (this) {
+      lost = channel.retire(generation);
+      if (lost == null) {
+        return false;
+      }
+      consumerTags.clear();
+    }
+    for (LaneWorker lane : lanes) {
+      lane.wake();
+    }
+    abort(lost); // RabbitMQ requeues what it carried; the client forgets its consumers
+    return true;
+  }
+
+  /** The resubscriber's attempt: a new channel, the declarations of subscribe time, consumers. */
+  private void reopen() throws IOException {
+    Channel opened = openChannel();
+    try {
+      for (Map.Entry<String, String> q : topicByQueue.entrySet()) {
+        // Passive: a deleted topic is not re-created by a subscriber (404 closes this channel).
+        opened.exchangeDeclarePassive(q.getValue());
+        queue.topology().declareGroupQueue(q.getValue(), settings.group());
+      }
+    } catch (IOException | RuntimeException e) {
+      abort(opened);
+      throw new IOException("declaring " + topicByQueue.keySet() + " failed: " + describe(e), e);
+    }
+    synchronized (this) {
+      if (closed.get()) {
+        abort(opened);
+        return;
+      }
+      long generation = channel.install(opened);
+      watch(opened, generation);
+      if (!paused) {
+        try {
+          startConsuming();
+        } catch (RuntimeException e) {
+          channel.retire(generation);
+          consumerTags.clear();
+          abort(opened);
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void abort(Channel ch) {
+    try {
+      ch.abort();
+    } catch (IOException | RuntimeException e) {
+      log.debug("Closing a consumer channel failed", e);
+    }
+  }
+
   private synchronized void startConsuming() {
+    Optional<Channel> current = channel.channel();
+    if (current.isEmpty()) {
+      return; // resubscribing: consumes once the new channel is open
+    }
+    Channel ch = current.get();
+    long generation = channel.generation();
     try {
       for (Map.Entry<String, String> q : topicByQueue.entrySet()) {
         String topic = q.getValue();
@@ -88,25 +220,30 @@ final class AmqpSubscriber implements Subscriber {
         consumerTags.add(
             // Manual acks in every mode: with auto-ack RabbitMQ ignores the prefetch and pushes the
             // whole backlog, and what is pushed counts as acknowledged before it is handled.
-            channel.basicConsume(
+            ch.basicConsume(
                 name,
                 false,
-                (tag, delivery) -> dispatch(topic, name, delivery),
-                tag -> {
-                  cancelledBy = "RabbitMQ cancelled the consumer of queue " + name;
-                  log.warn(cancelledBy);
-                }));
+                (tag, delivery) -> dispatch(topic, name, generation, delivery),
+                tag ->
+                    resubscriber.lost(
+                        generation,
+                        "RabbitMQ cancelled the consumer of queue "
+                            + name
+                            + " (the queue was deleted or is unavailable)")));
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       throw MessagingException.retriable(
-          "consuming from " + topicByQueue.keySet() + " failed: " + e, e);
+          "consuming from " + topicByQueue.keySet() + " failed: " + describe(e), e);
     }
   }
 
   private synchronized void stopConsuming() {
+    Optional<Channel> current = channel.channel();
     for (String tag : consumerTags) {
       try {
-        channel.basicCancel(tag);
+        if (current.isPresent()) {
+          current.get().basicCancel(tag);
+        }
       } catch (IOException | RuntimeException e) {
         log.debug("Cancelling consumer {} failed", tag, e);
       }
@@ -114,7 +251,8 @@ final class AmqpSubscriber implements Subscriber {
     consumerTags.clear();
   }
 
-  private void dispatch(String topic, String queueName, com.rabbitmq.client.Delivery delivery) {
+  private void dispatch(
+      String topic, String queueName, long generation, com.rabbitmq.client.Delivery delivery) {
     lastDeliveryNanos = System.nanoTime();
     Message message =
         AmqpCodec.fromDelivery(
@@ -131,7 +269,8 @@ final class AmqpSubscriber implements Subscriber {
     }
     String laneKey = message.key().orElse(message.id());
     LaneWorker lane = lanes[Math.floorMod(laneKey.hashCode(), lanes.length)];
-    lane.enqueue(new Inbound(topic, message, delivery.getEnvelope().getDeliveryTag(), attempt));
+    lane.enqueue(
+        new Inbound(topic, message, generation, delivery.getEnvelope().getDeliveryTag(), attempt));
   }
 
   @Override
@@ -165,12 +304,27 @@ final class AmqpSubscriber implements Subscriber {
     return paused;
   }
 
+  /**
+   * As {@link Subscriber#status()}; also DOWN while resubscribing after RabbitMQ closed the channel
+   * or cancelled a consumer (the cause and the attempt), and while the connection is being
+   * recovered. Details: {@code resubscriptions}, {@code lastChannelLoss} (once one happened),
+   * {@code settlementsDropped} and {@code deliveriesSkipped} (of channels lost since).
+   */
   @Override
   public SubscriberStatus status() {
     long now = System.nanoTime();
     long inFlight = 0;
     String problem =
-        closed.get() ? "closed" : !channel.isOpen() ? "consumer channel closed" : cancelledBy;
+        closed.get()
+            ? "closed"
+            : resubscriber
+                .problem()
+                .orElse(
+                    channel.channel().map(Channel::isOpen).orElse(false)
+                        ? null
+                        : queue.consumingConnection().isOpen()
+                            ? "consumer channel closed"
+                            : "connection to RabbitMQ lost; recovering");
     for (LaneWorker lane : lanes) {
       inFlight += lane.pending();
       long busy = lane.busySince();
@@ -190,6 +344,11 @@ final class AmqpSubscriber implements Subscriber {
       }
       lag = depth < 0 ? OptionalLong.empty() : OptionalLong.of(depth);
     }
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("resubscriptions", resubscriber.resubscriptions());
+    resubscriber.lastLoss().ifPresent(loss -> details.put("lastChannelLoss", loss));
+    details.put("settlementsDropped", channel.settlementsDropped());
+    details.put("deliveriesSkipped", channel.deliveriesSkipped());
     return new SubscriberStatus(
         settings.group(),
         settings.topics(),
@@ -198,7 +357,7 @@ final class AmqpSubscriber implements Subscriber {
         inFlight,
         lag,
         Optional.ofNullable(problem),
-        Map.of());
+        details);
   }
 
   @Override
@@ -207,6 +366,7 @@ final class AmqpSubscriber implements Subscriber {
       if (!closed.compareAndSet(false, true)) {
         return;
       }
+      resubscriber.close();
       stopConsuming();
     }
     long deadline = System.nanoTime() + settings.closeTimeout().toNanos();
@@ -220,13 +380,18 @@ final class AmqpSubscriber implements Subscriber {
     for (LaneWorker lane : lanes) {
       lane.returnUnhandled();
     }
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
-      log.debug("Closing the consumer channel failed", e);
-    }
+    channel
+        .channel()
+        .ifPresent(
+            ch -> {
+              try {
+                if (ch.isOpen()) {
+                  ch.close();
+                }
+              } catch (IOException | java.util.concurrent.TimeoutException | RuntimeException e) {
+                log.debug("Closing the consumer channel failed", e);
+              }
+            });
     onClose.accept(this);
   }
 }

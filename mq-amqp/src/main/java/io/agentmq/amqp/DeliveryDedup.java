@@ -1,34 +1,42 @@
 package io.agentmq.amqp;
 
-import java.time.Duration;
-import java.util.LinkedHashMap;
+import io.agentmq.spi.IdempotencyStore;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
- * The ids of messages handled exactly-once within {@code amqp.dedup_window_ms}, oldest first, so
- * that a redelivery of one is acked without handling: the "effectively once" of RabbitMQ, which has
- * no transactions across queues. One per subscriber, shared by its lanes: a redelivery to another
- * consumer of the group is not recognised. Thread-safe.
+ * The de-duplication of RabbitMQ's "effectively once" for one subscriber: asks the idempotency
+ * store whether its group handled a message id before, records the ids it handles, and derives the
+ * ids of what a handling publishes. Thread-safe (the store is).
  */
 final class DeliveryDedup {
-  private final long windowNanos;
-  private final LinkedHashMap<String, Long> handled = new LinkedHashMap<>();
+  private final IdempotencyStore store;
+  private final String scope;
 
-  DeliveryDedup(Duration window) {
-    this.windowNanos = window.toNanos();
+  /**
+   * @param scope what the ids are unique within: the virtual host and the group
+   */
+  DeliveryDedup(IdempotencyStore store, String scope) {
+    this.store = store;
+    this.scope = scope;
   }
 
-  /** Whether {@code id} was handled within the window; forgets ids older than it. */
-  synchronized boolean seen(String id) {
-    long now = System.nanoTime();
-    var it = handled.entrySet().iterator();
-    while (it.hasNext() && now - it.next().getValue() > windowNanos) {
-      it.remove();
-    }
-    return handled.containsKey(id);
+  /** Whether the group handled {@code id} before (within the store's retention). */
+  boolean seen(String id) {
+    return store.contains(scope, id);
   }
 
   /** Called once the outputs of handling {@code id} are confirmed, before its ack. */
-  synchronized void remember(String id) {
-    handled.put(id, System.nanoTime());
+  void remember(String id) {
+    store.record(scope, id);
+  }
+
+  /**
+   * The id of the {@code index}th output of handling message {@code inputId}: the same on every run
+   * of the handler, unique across inputs (a name-based UUID).
+   */
+  static String outputId(String inputId, int index) {
+    return UUID.nameUUIDFromBytes((inputId + "#" + index).getBytes(StandardCharsets.UTF_8))
+        .toString();
   }
 }

@@ -1,6 +1,5 @@
 package io.agentmq.amqp;
 
-import com.rabbitmq.client.Channel;
 import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.Headers;
@@ -10,7 +9,6 @@ import io.agentmq.api.Producer;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.Settlement;
 import io.agentmq.spi.support.DeliveryEngine;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -27,16 +25,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A retry keeps the delivery unacknowledged and this thread waits out the backoff, so the other
  * keys of the lane wait too; the channel, the other lanes and heartbeats go on.
+ *
+ * <p>A delivery belongs to the {@link ConsumerChannel} generation that carried it. Once that
+ * channel is lost, RabbitMQ has requeued the delivery and brings it again on the next channel: the
+ * lane skips it if its turn has not come, stops retrying it, and the ack or nack of a handler still
+ * running on it is dropped.
  */
 final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
 
+  /** The longest wait between two questions to an idempotency store that does not answer. */
+  private static final Duration MAX_STORE_WAIT = Duration.ofSeconds(5);
+
   /** Wakes a lane waiting for work when the consumer closes. */
-  private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, 0);
+  private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, -1, 0);
 
   private final ConsumerSettings settings;
   private final AmqpMessageQueue queue;
-  private final Channel channel;
+  private final ConsumerChannel channel;
   private final DeliveryDedup dedup;
   private final boolean exactlyOnce;
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
@@ -45,8 +51,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private volatile boolean running = true;
   private volatile long busySince;
 
-  /** A delivery as dispatched to a lane, with its delivery tag and attempt number. */
-  record Inbound(String topic, Message message, long tag, int attempt) {}
+  /**
+   * A delivery as dispatched to a lane, with the generation of the channel that carried it, its
+   * delivery tag on that channel and its attempt number.
+   */
+  record Inbound(String topic, Message message, long generation, long tag, int attempt) {}
 
   /** One delivery in a lane's hands: the engine's handle for it. */
   static final class InFlight {
@@ -67,7 +76,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
       String name,
       ConsumerSettings settings,
       AmqpMessageQueue queue,
-      Channel channel,
+      ConsumerChannel channel,
       DeliveryDedup dedup) {
     this.settings = settings;
     this.queue = queue;
@@ -113,6 +122,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   void stop() {
     running = false;
     inbox.add(STOP);
+    wake();
+  }
+
+  /** Ends a retry's backoff early, to see whether it still applies (closing, a channel lost). */
+  void wake() {
     synchronized (this) {
       notifyAll();
     }
@@ -135,7 +149,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     Inbound left;
     while ((left = inbox.poll()) != null) {
       if (left != STOP) {
-        nack(left.tag());
+        channel.nack(left.generation(), left.tag());
       }
     }
   }
@@ -155,12 +169,16 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         inbox.add(next); // returned to the queue by close()
         break;
       }
+      if (channel.isRetired(next.generation())) {
+        channel.skipped(next.generation(), next.tag());
+        continue;
+      }
       try {
         handle(next);
       } catch (Throwable t) {
         // The lane must outlive any one message; the message goes back to the queue.
         log.error("Handling delivery {} failed unexpectedly; returning it", next.tag(), t);
-        nack(next.tag());
+        channel.nack(next.generation(), next.tag());
         if (t instanceof VirtualMachineError error) {
           throw error;
         }
@@ -171,9 +189,16 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private void handle(Inbound inbound) {
     int attempt = inbound.attempt();
     while (true) {
-      if (exactlyOnce && dedup.seen(inbound.message().id())) {
-        ack(inbound.tag()); // handled before, within the de-duplication window
-        return;
+      if (exactlyOnce) {
+        Boolean seen = handledBefore(inbound);
+        if (seen == null) {
+          channel.nack(inbound.generation(), inbound.tag()); // closing while the store is down
+          return;
+        }
+        if (seen) {
+          channel.ack(inbound.generation(), inbound.tag()); // the group handled it before
+          return;
+        }
       }
       Message message =
           attempt > 1
@@ -195,23 +220,63 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         return;
       }
       if (!running) {
-        nack(inbound.tag()); // closing: the group's next consumer retries it
+        // Closing: the group's next consumer retries it.
+        channel.nack(inbound.generation(), inbound.tag());
         return;
       }
-      if (!awaitBackoff(inFlight.retryDelay) || !running) {
-        nack(inbound.tag()); // closing: the group's next consumer retries it
+      if (!awaitBackoff(inFlight.retryDelay, inbound.generation()) || !running) {
+        // Closing: the group's next consumer retries it.
+        channel.nack(inbound.generation(), inbound.tag());
+        return;
+      }
+      if (channel.isRetired(inbound.generation())) {
+        channel.skipped(inbound.generation(), inbound.tag()); // it comes again on the new channel
         return;
       }
       attempt = inFlight.nextAttempt;
     }
   }
 
-  /** Waits out a retry's backoff; false if interrupted. {@link #stop()} ends it early. */
-  private synchronized boolean awaitBackoff(Duration delay) {
+  /**
+   * Whether the group handled the delivery before, asking the idempotency store until it answers
+   * (an unreachable store holds the delivery and uses up no attempt, as any infrastructure
+   * failure); null if the lane stops or the channel goes meanwhile.
+   */
+  private Boolean handledBefore(Inbound inbound) {
+    Duration wait = Duration.ofMillis(100);
+    while (true) {
+      try {
+        return dedup.seen(inbound.message().id());
+      } catch (RuntimeException e) {
+        log.warn(
+            "The idempotency store did not answer for message {} ({}); asking again in {} ms",
+            inbound.message().id(),
+            e.getMessage(),
+            wait.toMillis());
+        if (!awaitBackoff(wait, inbound.generation())
+            || !running
+            || channel.isRetired(inbound.generation())) {
+          return null;
+        }
+        wait = wait.multipliedBy(2);
+        if (wait.compareTo(MAX_STORE_WAIT) > 0) {
+          wait = MAX_STORE_WAIT;
+        }
+      }
+    }
+  }
+
+  /**
+   * Waits out a retry's backoff; false if interrupted. {@link #stop()} ends it early, and so does
+   * the loss of the channel of {@code generation} (see {@link #wake()}).
+   */
+  private synchronized boolean awaitBackoff(Duration delay, long generation) {
     long deadline = System.nanoTime() + delay.toNanos();
     try {
       long remaining;
-      while (running && (remaining = deadline - System.nanoTime()) > 0) {
+      while (running
+          && !channel.isRetired(generation)
+          && (remaining = deadline - System.nanoTime()) > 0) {
         TimeUnit.NANOSECONDS.timedWait(this, remaining);
       }
       return true;
@@ -223,15 +288,23 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   @Override
   public void acknowledge(Delivery delivery, InFlight inFlight) {
-    ack(inFlight.inbound.tag()); // at-most-once: before the handler runs (the engine's order)
+    // After the handler returned; at-most-once: before it runs (the engine's order).
+    channel.ack(inFlight.inbound.generation(), inFlight.inbound.tag());
   }
 
-  /** Exactly-once: the outputs are confirmed, and the id remembered, before the ack. */
+  /**
+   * Exactly-once: the outputs are confirmed, and the id recorded, before the ack. Each output's id
+   * is derived from the delivery's id and its position ({@link DeliveryDedup#outputId}): a handler
+   * run again after a crash between the confirms and the record publishes the same ids, which the
+   * next exactly-once consumer recognises.
+   */
   @Override
   public void publishOutputs(Delivery delivery, InFlight inFlight, List<Output> outputs) {
     CompletableFuture<?>[] confirms = new CompletableFuture<?>[outputs.size()];
     for (int i = 0; i < confirms.length; i++) {
-      confirms[i] = queue.publisher().publish(outputs.get(i).topic(), outputs.get(i).message());
+      Message output =
+          outputs.get(i).message().toBuilder().id(DeliveryDedup.outputId(delivery.id(), i)).build();
+      confirms[i] = queue.publisher().publish(outputs.get(i).topic(), output);
     }
     CompletableFuture.allOf(confirms).join();
     dedup.remember(delivery.id());
@@ -248,30 +321,5 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   public CompletionStage<?> publishDeadLetter(
       String topic, Message deadLetter, Delivery original, InFlight inFlight) {
     return queue.publisher().publish(topic, deadLetter);
-  }
-
-  /**
-   * Acks a delivery. If the channel is gone (the connection dropped), there is nothing to ack: the
-   * broker redelivers the message (a duplicate at worst), so this is logged, not thrown.
-   */
-  private void ack(long tag) {
-    synchronized (channel) {
-      try {
-        channel.basicAck(tag, false);
-      } catch (IOException | RuntimeException e) {
-        log.debug(
-            "Ack of delivery {} not sent ({}); RabbitMQ will redeliver it", tag, e.toString());
-      }
-    }
-  }
-
-  private void nack(long tag) {
-    synchronized (channel) {
-      try {
-        channel.basicNack(tag, false, true);
-      } catch (IOException | RuntimeException e) {
-        log.debug("Returning a delivery to its queue failed; the broker returns it on close", e);
-      }
-    }
   }
 }

@@ -29,6 +29,16 @@ public final class Headers {
   /** Delivery attempt, starting at 1; set on redeliveries. */
   public static final String ATTEMPT = "mq-attempt";
 
+  /** What every dead-letter header starts with. */
+  public static final String DLQ_PREFIX = "mq-dlq-";
+
+  /**
+   * On a dead letter too large to publish whole: how many payload bytes were dropped (the original
+   * stays where {@link #DLQ_ORIGINAL_TOPIC}, partition and offset say, as long as the broker keeps
+   * it).
+   */
+  public static final String DLQ_PAYLOAD_DROPPED = "mq-dlq-payload-dropped";
+
   /** Why the message was dead-lettered. */
   public static final String DLQ_REASON = "mq-dlq-reason";
 

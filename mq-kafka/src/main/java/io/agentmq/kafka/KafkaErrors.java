@@ -1,8 +1,11 @@
 package io.agentmq.kafka;
 
+import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.MessagingException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 
@@ -14,6 +17,10 @@ final class KafkaErrors {
     Throwable cause = unwrap(failure);
     if (cause instanceof MessagingException m) {
       return m;
+    }
+    if (cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException) {
+      return new InvalidMessageException(
+          what + " failed: the broker refuses records this large (" + cause.getMessage() + ")");
     }
     boolean retriable =
         cause instanceof RetriableException

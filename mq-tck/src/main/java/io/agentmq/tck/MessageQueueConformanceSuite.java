@@ -745,6 +745,45 @@ public abstract class MessageQueueConformanceSuite {
     }
 
     @Test
+    @DisplayName(
+        "dead-letters a message that the dead-letter headers push over producer.max_message_bytes"
+            + " without its payload, naming its size and where it was, and the next message of its"
+            + " key flows")
+    void oversizedDeadLetter() {
+      MessageQueue queue = open(b -> b.set(MqConfig.MAX_MESSAGE_BYTES, "4096"));
+      String topic = newTopic("oversize");
+      Inbox handled = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("oversize"))
+              .handler(
+                  d -> {
+                    if (d.message().payload().length > 100) {
+                      throw new NonRetryableException("cannot handle a large request");
+                    }
+                    handled.add(d);
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+      Producer producer = queue.createProducer();
+      byte[] large = new byte[3_900]; // fits; with the dead-letter headers it does not
+
+      String largeId = producer.sendAndWait(topic, Message.of("k", large)).messageId();
+      String nextId = producer.sendAndWait(topic, Message.of("k", bytes("small"))).messageId();
+
+      Delivery dead = deadLetters.awaitIds(Set.of(largeId)).deliveries().get(0);
+      assertThat(dead.message().payload()).isEmpty();
+      assertThat(dead.message().key()).contains("k");
+      assertThat(dead.header(Headers.DLQ_PAYLOAD_DROPPED)).contains("3900");
+      assertThat(dead.header(Headers.DLQ_ORIGINAL_TOPIC)).contains(topic);
+      assertThat(dead.header(Headers.DLQ_ORIGINAL_PARTITION)).isPresent();
+      assertThat(dead.header(Headers.DLQ_ORIGINAL_OFFSET)).isPresent();
+      assertThat(dead.header(Headers.DLQ_REASON).orElseThrow())
+          .contains("cannot handle a large request");
+      handled.awaitIds(Set.of(nextId));
+    }
+
+    @Test
     @DisplayName("keeps retrying past max_retries, never dropping, when dead-lettering is disabled")
     void deadLetterDisabled() {
       MessageQueue queue = open(b -> b.maxRetries(1).deadLetter(false));

@@ -6,6 +6,7 @@ import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.DeliveryObserver;
 import io.agentmq.api.Headers;
+import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageHandler;
 import io.agentmq.api.MessagingException;
@@ -16,6 +17,7 @@ import io.agentmq.api.RetryPolicy;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.Settlement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -280,14 +282,29 @@ public final class DeliveryEngine<H> {
   private CompletableFuture<Outcome> deadLetter(
       Delivery delivery, H handle, Throwable failure, String why) {
     String topic = DeadLetterPolicy.deadLetterTopic(delivery.topic());
-    Message deadLetter = deadLetterOf(delivery, failure, why);
-    CompletionStage<?> published;
-    try {
-      published = settlement.publishDeadLetter(topic, deadLetter, delivery, handle);
-    } catch (RuntimeException e) {
-      published = CompletableFuture.failedStage(e);
+    Message full = deadLetterOf(delivery, failure, why);
+    Message deadLetter =
+        full.serializedSizeEstimate() > maxMessageBytes ? withoutPayload(full) : full;
+    if (deadLetter != full) {
+      log.warn(
+          "Message {} on '{}' (partition {}, offset {}) is dead-lettered without its {} payload"
+              + " bytes: with the dead-letter headers it is over producer.max_message_bytes = {}",
+          delivery.id(),
+          delivery.topic(),
+          delivery.partition(),
+          delivery.offset(),
+          full.payload().length,
+          maxMessageBytes);
     }
-    return published
+    return publishDeadLetter(topic, deadLetter, delivery, handle)
+        .exceptionallyCompose(
+            publishFailure ->
+                // The broker's own limit is lower than AgentMQ's: a dead letter without the
+                // payload still says what failed and where the original was.
+                unwrap(publishFailure) instanceof InvalidMessageException
+                        && deadLetter.payload().length > 0
+                    ? publishDeadLetter(topic, withoutPayload(full), delivery, handle)
+                    : CompletableFuture.<Object>failedStage(publishFailure))
         .handle(
             (ignored, publishFailure) -> {
               if (publishFailure == null) {
@@ -330,6 +347,45 @@ public final class DeliveryEngine<H> {
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();
+  }
+
+  private CompletionStage<Object> publishDeadLetter(
+      String topic, Message deadLetter, Delivery delivery, H handle) {
+    try {
+      return settlement.publishDeadLetter(topic, deadLetter, delivery, handle).thenApply(r -> r);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /**
+   * A dead letter too large to publish, cut to its key and headers: the payload dropped (and the
+   * original headers too, if they are what is large), {@value Headers#DLQ_PAYLOAD_DROPPED} saying
+   * how many payload bytes were, and the original topic, partition and offset naming where to find
+   * them.
+   */
+  private Message withoutPayload(Message deadLetter) {
+    Message.Builder cut =
+        Message.builder(new byte[0])
+            .id(deadLetter.id())
+            .key(deadLetter.key().orElse(null))
+            .timestamp(Instant.ofEpochMilli(deadLetter.timestampMillis()));
+    Message headersOnly =
+        cut.headers(deadLetter.headers())
+            .header(Headers.DLQ_PAYLOAD_DROPPED, Integer.toString(deadLetter.payload().length))
+            .build();
+    if (headersOnly.serializedSizeEstimate() <= maxMessageBytes) {
+      return headersOnly;
+    }
+    Message.Builder bare =
+        Message.builder(new byte[0])
+            .id(deadLetter.id())
+            .key(deadLetter.key().orElse(null))
+            .timestamp(Instant.ofEpochMilli(deadLetter.timestampMillis()));
+    headersOnly.headers().entrySet().stream()
+        .filter(h -> h.getKey().startsWith(Headers.DLQ_PREFIX))
+        .forEach(h -> bare.header(h.getKey(), h.getValue()));
+    return bare.build();
   }
 
   /**

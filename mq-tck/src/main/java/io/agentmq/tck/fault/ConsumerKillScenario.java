@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * Consumer processes killed with SIGKILL mid-stream: while the test sends a steady stream of keyed
@@ -68,31 +69,55 @@ public final class ConsumerKillScenario {
     Ledger ledger = new Ledger(dir);
     List<ChildJvm> consumers = new ArrayList<>();
     AtomicInteger failed = new AtomicInteger();
-    Duration slowest = Duration.ZERO;
     try {
-      consumers.add(consumer(0, ledger, consumerEnvironment, topic, group, dir));
       Thread sender = sender(queue, topic, messages, ledger, failed);
-      sender.start();
-      for (int k = 0; k < kills; k++) {
-        Path file = ledger.consumedFile(k);
-        // Mid-stream: this process has handled a share of the stream and more keeps coming.
-        await()
-            .atMost(Duration.ofMinutes(3))
-            .until(() -> lineCount(file) >= messages / (2L * (kills + 1)));
-        consumers.get(k).kill();
-        long killedAt = System.nanoTime();
-        consumers.add(consumer(k + 1, ledger, consumerEnvironment, topic, group, dir));
-        Path next = ledger.consumedFile(k + 1);
-        await().atMost(Duration.ofMinutes(3)).until(() -> lineCount(next) > 0);
-        Duration recovery = Duration.ofNanos(System.nanoTime() - killedAt);
-        slowest = recovery.compareTo(slowest) > 0 ? recovery : slowest;
-      }
+      Duration slowest =
+          killMidStream(
+              ledger,
+              n -> consumer(n, ledger, consumerEnvironment, topic, group, dir, List.of()),
+              consumers,
+              sender,
+              messages,
+              kills);
       awaitDrained(sender, ledger, failed, messages);
       consumers.get(consumers.size() - 1).stop();
       return new Result(ledger.report(), kills, slowest);
     } finally {
       consumers.forEach(ChildJvm::close);
     }
+  }
+
+  /**
+   * Starts consumer process 0 and the sender, then {@code kills} times: waits until the newest
+   * process has handled a share of the stream, kills it, starts the next and waits for its first
+   * handled message. Returns the slowest of those recoveries; the processes are added to {@code
+   * consumers}, the last one still running.
+   */
+  static Duration killMidStream(
+      Ledger ledger,
+      IntFunction<ChildJvm> start,
+      List<ChildJvm> consumers,
+      Thread sender,
+      int messages,
+      int kills) {
+    Duration slowest = Duration.ZERO;
+    consumers.add(start.apply(0));
+    sender.start();
+    for (int k = 0; k < kills; k++) {
+      Path file = ledger.consumedFile(k);
+      // Mid-stream: this process has handled a share of the stream and more keeps coming.
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .until(() -> lineCount(file) >= messages / (2L * (kills + 1)));
+      consumers.get(k).kill();
+      long killedAt = System.nanoTime();
+      consumers.add(start.apply(k + 1));
+      Path next = ledger.consumedFile(k + 1);
+      await().atMost(Duration.ofMinutes(3)).until(() -> lineCount(next) > 0);
+      Duration recovery = Duration.ofNanos(System.nanoTime() - killedAt);
+      slowest = recovery.compareTo(slowest) > 0 ? recovery : slowest;
+    }
+    return slowest;
   }
 
   /**
@@ -110,13 +135,20 @@ public final class ConsumerKillScenario {
         .until(() -> ledger.consumedIds().containsAll(ledger.sentIds()));
   }
 
+  /** Consumer process {@code n}, with {@link LedgerConsumer}'s optional arguments {@code extra}. */
   static ChildJvm consumer(
-      int n, Ledger ledger, Map<String, String> environment, String topic, String group, Path dir) {
+      int n,
+      Ledger ledger,
+      Map<String, String> environment,
+      String topic,
+      String group,
+      Path dir,
+      List<String> extra) {
+    List<String> args =
+        new ArrayList<>(List.of(ledger.consumedFile(n).toString(), topic, group, "2"));
+    args.addAll(extra);
     return ChildJvm.start(
-        LedgerConsumer.class,
-        List.of(ledger.consumedFile(n).toString(), topic, group, "2"),
-        environment,
-        dir.resolve("consumer-" + n + ".log"));
+        LedgerConsumer.class, args, environment, dir.resolve("consumer-" + n + ".log"));
   }
 
   /** 16 keys; a message's payload is its sequence number within its key. */

@@ -52,9 +52,11 @@ public final class FrozenConsumerScenario {
     AtomicInteger failed = new AtomicInteger();
     try {
       consumers.add(
-          ConsumerKillScenario.consumer(0, ledger, consumerEnvironment, topic, group, dir));
+          ConsumerKillScenario.consumer(
+              0, ledger, consumerEnvironment, topic, group, dir, List.of()));
       consumers.add(
-          ConsumerKillScenario.consumer(1, ledger, consumerEnvironment, topic, group, dir));
+          ConsumerKillScenario.consumer(
+              1, ledger, consumerEnvironment, topic, group, dir, List.of()));
       Thread sender = ConsumerKillScenario.sender(queue, topic, messages, ledger, failed);
       sender.start();
       Path first = ledger.consumedFile(0);

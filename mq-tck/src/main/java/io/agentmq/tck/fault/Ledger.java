@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * running side by side is counted in the order it happened.
  */
 public final class Ledger {
-  private static final String SENT = "sent.log";
+  static final String SENT = "sent.log";
   private static final String CONSUMED_PREFIX = "consumed-";
 
   private final Path dir;
