@@ -12,14 +12,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real single-node KRaft broker in its own JVM ({@code kafka.Kafka} from the test class path), on
  * fixed ports and a fixed data directory, so it can be stopped and started again at the same
- * address: what the broker-restart test needs, and what benchmarks use to measure against Kafka's
- * own tools.
+ * address: what the broker-restart and broker-fault tests need, and what benchmarks use to measure
+ * against Kafka's own tools. Extra listeners can advertise another port than they listen on, so
+ * that clients reach the broker through a proxy, bootstrap and reconnections alike.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Path properties;
   private Process process;
+
+  /**
+   * A listener of its own for some clients, e.g. those behind one proxy: the broker listens on
+   * {@code port} and tells clients that bootstrap through it to connect to {@code advertisedPort}.
+   *
+   * @param name the listener's name, upper case, e.g. {@code PRODUCERS}
+   */
+  public record ProxiedListener(String name, int port, int advertisedPort) {}
 
   private KafkaBrokerProcess(Path dir, int port, Path properties) {
     this.dir = dir;
@@ -48,7 +57,26 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(int port, Path dir)
       throws IOException, InterruptedException {
+    return start(port, dir, List.of());
+  }
+
+  /**
+   * As {@link #start(int, Path)}, with {@code proxied} listeners besides the one on {@code port}: a
+   * client bootstrapping through a proxy in front of one of them is told the proxy's address.
+   */
+  public static KafkaBrokerProcess start(int port, Path dir, List<ProxiedListener> proxied)
+      throws IOException, InterruptedException {
     int controllerPort = freePort();
+    StringBuilder listeners =
+        new StringBuilder(
+            "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+    StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    for (ProxiedListener l : proxied) {
+      listeners.append(',').append(l.name()).append("://127.0.0.1:").append(l.port());
+      advertised.append(',').append(l.name()).append("://127.0.0.1:").append(l.advertisedPort());
+      protocols.append(',').append(l.name()).append(":PLAINTEXT");
+    }
     Path properties = dir.resolve("server.properties");
     Files.writeString(
         properties,
@@ -56,10 +84,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             "\n",
             "process.roles=broker,controller",
             "node.id=1",
-            "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-            "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+            "listeners=" + listeners,
+            "advertised.listeners=" + advertised,
+            "inter.broker.listener.name=PLAINTEXT",
             "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map=" + protocols,
             "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
             "log.dirs=" + dir.resolve("data"),
             "num.partitions=4",
@@ -123,6 +152,16 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the broker process with SIGKILL (no controlled shutdown, nothing flushed by the broker;
+   * what it wrote stays in the page cache) and waits until it is gone.
+   */
+  public void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor();
+    }
+  }
+
   @Override
   public void close() {
     try {
@@ -144,7 +183,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
   }
 
-  private static int freePort() throws IOException {
+  /** A port free on 127.0.0.1 now, e.g. for a listener a proxy will forward to. */
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
