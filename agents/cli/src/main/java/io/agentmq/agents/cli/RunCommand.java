@@ -8,11 +8,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,9 +52,38 @@ final class RunCommand implements Callable<Integer> {
       description = "serve /health and /metrics on this port (0 picks a free one; off by default)")
   Integer httpPort;
 
+  @Option(
+      names = "--http-host",
+      paramLabel = "HOST",
+      defaultValue = HttpEndpoint.DEFAULT_HOST,
+      description =
+          "the address --http-port listens on (default: ${DEFAULT-VALUE}, this machine only;"
+              + " 0.0.0.0 or :: for every interface, best with a token)")
+  String httpHost;
+
+  @Option(
+      names = "--http-token-file",
+      paramLabel = "FILE",
+      description =
+          "require 'Authorization: Bearer <token>' on every HTTP request, the token read from this"
+              + " file (default: $"
+              + BearerAuthenticator.ENVIRONMENT_VARIABLE
+              + " if set, else no token)")
+  Path httpTokenFile;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    InetSocketAddress httpAddress = null;
+    Optional<BearerAuthenticator> httpToken = Optional.empty();
+    if (httpPort != null) {
+      httpAddress = HttpEndpoint.address(httpHost, httpPort);
+      httpToken = BearerAuthenticator.load(httpTokenFile, System.getenv());
+    } else if (httpTokenFile != null
+        || spec.commandLine().getParseResult().hasMatchedOption("--http-host")) {
+      throw new IllegalArgumentException(
+          "--http-host and --http-token-file configure the HTTP endpoint; add --http-port to serve it");
+    }
     MqConfig config = broker.config();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Pipeline pipeline =
@@ -61,16 +93,13 @@ final class RunCommand implements Callable<Integer> {
     try {
       pipeline.start();
       if (httpPort != null) {
-        try {
-          http = new HttpEndpoint(httpPort, pipeline, metrics, () -> stopped.getCount() > 0);
-        } catch (java.net.BindException e) {
-          throw new IllegalArgumentException(
-              "cannot serve health and metrics on port "
-                  + httpPort
-                  + " ("
-                  + e.getMessage()
-                  + "); choose another --http-port, or 0 for any free one");
-        }
+        http =
+            new HttpEndpoint(
+                httpAddress,
+                httpToken,
+                pipeline::health,
+                metrics::scrape,
+                () -> stopped.getCount() > 0);
       }
       HttpEndpoint endpoint = http;
       Runtime.getRuntime()
@@ -90,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
           "running %s on the '%s' backend%s; Ctrl-C to stop%n",
           String.join(", ", pipeline.runtime().services()),
           pipeline.queue().backend(),
-          http == null ? "" : ", health and metrics on http://localhost:" + http.port());
+          http == null ? "" : ", health and metrics on " + http.description());
       out.flush();
     } catch (Exception e) {
       pipeline.close();
