@@ -11,12 +11,14 @@ import io.agentmq.spi.IdempotencyStores;
 import io.agentmq.spi.support.AbstractMessageQueue;
 import io.agentmq.spi.support.ProducerHandle;
 import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +95,8 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   /**
    * The client's settings: everything from {@link AmqpConfig}'s own reading of {@code amqp.url}, so
    * that the connection goes to the host, virtual host and user the URL names and health reports
-   * (TLS and URL parameters are applied by the client from the same URL first).
+   * (URL parameters are applied by the client from the same URL first). {@code amqps://} verifies
+   * the broker's certificate and host name.
    */
   private static ConnectionFactory connectionFactory(AmqpConfig config) {
     ConnectionFactory factory = new ConnectionFactory();
@@ -101,6 +104,16 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       factory.setUri(config.url);
     } catch (Exception e) {
       throw MessagingException.permanent("amqp.url is not a usable AMQP URL: " + config.where());
+    }
+    if (config.url.getScheme().equals("amqps")) {
+      // setUri trusts any certificate for amqps; verify the broker's instead, against the JVM's
+      // trust store (javax.net.ssl.trustStore), and its host name.
+      try {
+        factory.useSslProtocol(SSLContext.getDefault());
+      } catch (NoSuchAlgorithmException e) {
+        throw MessagingException.permanent("this JVM offers no default TLS context: " + e, null);
+      }
+      factory.enableHostnameVerification();
     }
     factory.setHost(config.url.getHost());
     if (config.url.getPort() != -1) {
