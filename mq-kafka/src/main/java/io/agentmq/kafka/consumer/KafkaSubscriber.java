@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * transaction ({@link TransactionalDrain}). How records reach the handler is picked once from the
  * settings ({@link DrainStrategy#of}).
  *
+ * <p>A poll loop that fails (the client threw something fatal, e.g. another member fenced its
+ * static group membership) is replaced by a new one, with a new client, after a backoff from 100 ms
+ * doubling to 30 s; until it runs again {@link #status()} is DOWN with the cause ({@link
+ * LoopRestarts}). A {@link VirtualMachineError} is not retried: the JVM may not be sound.
+ *
  * <p>This class is the facade: it builds the rooms, and answers pause, resume, health and close.
  */
 public final class KafkaSubscriber implements Subscriber {
@@ -60,7 +65,8 @@ public final class KafkaSubscriber implements Subscriber {
   private final Consumer<? super KafkaSubscriber> onClose;
   private final RunState state = new RunState();
   private final ConsumerThreads threads;
-  private final PollLoop loop;
+  private final LoopRestarts restarts;
+  private volatile PollLoop loop;
   private final Thread pollThread;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -74,24 +80,56 @@ public final class KafkaSubscriber implements Subscriber {
     this.settings = settings;
     this.link = link;
     this.onClose = onClose;
-    var consumer = new KafkaConsumer<byte[], byte[]>(link.consumerProperties());
     this.threads = new ConsumerThreads(settings.group());
+    this.restarts = new LoopRestarts(settings.group());
+    this.loop = newLoop();
+    this.pollThread = threads.start("poll", this::runLoops);
+  }
+
+  /** A poll loop with a new client, worker pool and transactional producers. */
+  private PollLoop newLoop() {
+    var consumer = new KafkaConsumer<byte[], byte[]>(link.consumerProperties());
     ExecutorService workers = threads.newWorkerPool(settings.concurrency());
     TransactionalProducers transactions =
         new TransactionalProducers(
             settings.group(),
             id -> new KafkaProducer<>(link.transactionalProducerProperties().apply(id)),
             state);
-    this.loop =
-        new PollLoop(
-            consumer,
-            settings,
-            link,
-            state,
-            workers,
-            DrainStrategy.of(settings, link, transactions),
-            transactions);
-    this.pollThread = threads.start("poll", loop);
+    return new PollLoop(
+        consumer,
+        settings,
+        link,
+        state,
+        workers,
+        DrainStrategy.of(settings, link, transactions),
+        transactions);
+  }
+
+  /**
+   * The poll thread: runs the loop, and when it fails (not closed, not a VirtualMachineError)
+   * starts a new one after a backoff, until the subscriber is closed ({@link LoopRestarts}).
+   */
+  private void runLoops() {
+    while (true) {
+      PollLoop current = loop;
+      current.run();
+      Throwable failure = current.failure();
+      if (failure == null || closed.get() || !state.running() || failure instanceof Error) {
+        return;
+      }
+      while (true) {
+        if (!restarts.awaitNext(failure)) {
+          return; // closed meanwhile
+        }
+        try {
+          loop = newLoop();
+          break;
+        } catch (RuntimeException e) {
+          failure = e; // the client could not even be created: wait longer, try again
+        }
+      }
+      restarts.started();
+    }
   }
 
   /** Waits until the group gave this consumer its first assignment (possibly empty). */
@@ -157,8 +195,11 @@ public final class KafkaSubscriber implements Subscriber {
 
   private String problem(long now, long lastPoll, Collection<PartitionWorker> partitions) {
     Throwable failure = loop.failure();
+    String restarting = restarts.pending();
     if (closed.get()) {
       return "closed";
+    } else if (restarting != null) {
+      return restarting;
     } else if (failure != null) {
       return "poll loop failed: " + failure;
     } else if (!pollThread.isAlive()) {
@@ -192,6 +233,7 @@ public final class KafkaSubscriber implements Subscriber {
       return;
     }
     state.stop();
+    restarts.cancel();
     loop.wakeup();
     if (!threads.current()) {
       try {
