@@ -1,8 +1,6 @@
 package io.agentmq.amqp;
 
 import io.agentmq.spi.IdempotencyStore;
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 /**
  * The de-duplication of RabbitMQ's "effectively once" for one subscriber: asks the idempotency
@@ -29,14 +27,5 @@ final class DeliveryDedup {
   /** Called once the outputs of handling {@code id} are confirmed, before its ack. */
   void remember(String id) {
     store.record(scope, id);
-  }
-
-  /**
-   * The id of the {@code index}th output of handling message {@code inputId}: the same on every run
-   * of the handler, unique across inputs (a name-based UUID).
-   */
-  static String outputId(String inputId, int index) {
-    return UUID.nameUUIDFromBytes((inputId + "#" + index).getBytes(StandardCharsets.UTF_8))
-        .toString();
   }
 }

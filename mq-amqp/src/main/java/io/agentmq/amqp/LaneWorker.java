@@ -204,7 +204,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
           attempt > 1
               ? inbound.message().withHeader(Headers.ATTEMPT, Integer.toString(attempt))
               : inbound.message();
-      Producer producer = engine.handlerProducer(queue.handlerProducer());
+      Producer producer = engine.handlerProducer(queue.handlerProducer(), inbound.message().id());
       Delivery delivery =
           new Delivery(message, inbound.topic(), -1, -1, settings.group(), attempt, producer);
       InFlight inFlight = new InFlight(inbound);
@@ -293,18 +293,17 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   }
 
   /**
-   * Exactly-once: the outputs are confirmed, and the id recorded, before the ack. Each output's id
-   * is derived from the delivery's id and its position ({@link DeliveryDedup#outputId}): a handler
-   * run again after a crash between the confirms and the record publishes the same ids, which the
-   * next exactly-once consumer recognises.
+   * Exactly-once: the outputs are confirmed, and the id recorded, before the ack. Their ids were
+   * derived from the delivery's id and their position when staged ({@link
+   * io.agentmq.spi.support.DeliveryEngine#handlerProducer(Producer, String)}): a handler run again
+   * after a crash between the confirms and the record publishes the same ids, which the next
+   * exactly-once consumer recognises.
    */
   @Override
   public void publishOutputs(Delivery delivery, InFlight inFlight, List<Output> outputs) {
     CompletableFuture<?>[] confirms = new CompletableFuture<?>[outputs.size()];
     for (int i = 0; i < confirms.length; i++) {
-      Message output =
-          outputs.get(i).message().toBuilder().id(DeliveryDedup.outputId(delivery.id(), i)).build();
-      confirms[i] = queue.publisher().publish(outputs.get(i).topic(), output);
+      confirms[i] = queue.publisher().publish(outputs.get(i).topic(), outputs.get(i).message());
     }
     CompletableFuture.allOf(confirms).join();
     dedup.remember(delivery.id());

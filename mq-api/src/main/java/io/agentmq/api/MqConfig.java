@@ -1,6 +1,7 @@
 package io.agentmq.api;
 
 import io.agentmq.api.ConfigSection.Setting;
+import io.agentmq.api.crypto.PayloadEncryption;
 import io.agentmq.spi.MessageQueueProvider;
 import io.agentmq.spi.MessageQueueProviders;
 import java.nio.file.Path;
@@ -51,6 +52,16 @@ public final class MqConfig {
   public static final String TOPIC_DEFAULT_PARTITIONS = "topic_defaults.partitions";
   public static final String TOPIC_DEFAULT_REPLICATION_FACTOR = "topic_defaults.replication_factor";
   public static final String TOPIC_DEFAULT_RETENTION_MS = "topic_defaults.retention_ms";
+  public static final String ENCRYPTION_ENABLED = "encryption.enabled";
+  public static final String ENCRYPTION_REQUIRE = "encryption.require";
+  public static final String ENCRYPTION_CURRENT_KEY_ID = "encryption.current_key_id";
+  public static final String ENCRYPTION_KEY_FILES = "encryption.key_files";
+  public static final String ENCRYPTION_KEYSTORE_PATH = "encryption.keystore.path";
+  public static final String ENCRYPTION_KEYSTORE_PASSWORD_FILE =
+      "encryption.keystore.password_file";
+
+  /** The key store's password: from the environment or an override, never from the file. */
+  public static final String ENCRYPTION_KEYSTORE_PASSWORD = "encryption.keystore.password";
 
   /** Environment variable naming the configuration file. */
   public static final String CONFIG_FILE_VARIABLE = "MQ_CONFIG";
@@ -73,11 +84,18 @@ public final class MqConfig {
           CONSUMER_STALL_TIMEOUT_MS,
           TOPIC_DEFAULT_PARTITIONS,
           TOPIC_DEFAULT_REPLICATION_FACTOR,
-          TOPIC_DEFAULT_RETENTION_MS);
+          TOPIC_DEFAULT_RETENTION_MS,
+          ENCRYPTION_ENABLED,
+          ENCRYPTION_REQUIRE,
+          ENCRYPTION_CURRENT_KEY_ID,
+          ENCRYPTION_KEY_FILES,
+          ENCRYPTION_KEYSTORE_PATH,
+          ENCRYPTION_KEYSTORE_PASSWORD_FILE,
+          ENCRYPTION_KEYSTORE_PASSWORD);
 
   /** Sections of the core keys, for the environment mapping. */
   private static final Set<String> CORE_SECTIONS =
-      Set.of("retry", "producer", "consumer", "topic_defaults", "topics");
+      Set.of("retry", "producer", "consumer", "topic_defaults", "topics", "encryption");
 
   private final Map<String, Setting> settings;
   private final String brokerType;
@@ -92,6 +110,7 @@ public final class MqConfig {
   private final Duration stallTimeout;
   private final TopicSpec topicDefaults;
   private final TopicSettings topics;
+  private final Optional<PayloadEncryption> encryption;
 
   private MqConfig(Map<String, Setting> settings, Set<String> ownedSections) {
     this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
@@ -163,6 +182,7 @@ public final class MqConfig {
                     Duration.ofMillis(Long.MAX_VALUE)));
     this.topicDefaults = new TopicSpec("topic-defaults", partitions, replication, retention);
     this.topics = new TopicSettings(topicSettings, topicDefaults, c);
+    this.encryption = PayloadEncryption.read(c);
     c.throwIfInvalid();
   }
 
@@ -245,6 +265,15 @@ public final class MqConfig {
    */
   public Map<String, List<String>> declaredGroups() {
     return topics.groups;
+  }
+
+  /**
+   * Payload encryption ({@code encryption.*}), present when enabled: every producer and handler of
+   * a queue made with this configuration encrypts what it sends under the current key, and every
+   * subscriber decrypts before its handler runs.
+   */
+  public Optional<PayloadEncryption> encryption() {
+    return encryption;
   }
 
   /** The settings under {@code <name>.}, e.g. {@code section("kafka")} for {@code kafka.*}. */

@@ -9,8 +9,10 @@ import io.agentmq.api.MqConfig;
 import io.agentmq.api.RetryPolicy;
 import io.agentmq.api.StartPosition;
 import io.agentmq.api.Subscription;
+import io.agentmq.api.crypto.PayloadEncryption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A {@link Subscription} with every unset option filled from the {@link MqConfig}: what a backend
@@ -21,6 +23,7 @@ import java.util.List;
  * @param maxInFlight how many deliveries of one partition an async handler may have unfinished
  * @param maxMessageBytes the largest message a handler may send
  * @param observer told how each delivery ended
+ * @param encryption the payload encryption the handler's deliveries and sends go through, if any
  */
 public record ConsumerSettings(
     List<String> topics,
@@ -36,7 +39,42 @@ public record ConsumerSettings(
     Duration closeTimeout,
     Duration stallTimeout,
     int maxMessageBytes,
-    DeliveryObserver observer) {
+    DeliveryObserver observer,
+    Optional<PayloadEncryption> encryption) {
+
+  /** Settings without payload encryption. */
+  public ConsumerSettings(
+      List<String> topics,
+      String group,
+      MessageHandler handler,
+      AsyncMessageHandler asyncHandler,
+      int concurrency,
+      int maxInFlight,
+      DeliveryMode deliveryMode,
+      RetryPolicy retryPolicy,
+      DeadLetterPolicy deadLetterPolicy,
+      StartPosition startFrom,
+      Duration closeTimeout,
+      Duration stallTimeout,
+      int maxMessageBytes,
+      DeliveryObserver observer) {
+    this(
+        topics,
+        group,
+        handler,
+        asyncHandler,
+        concurrency,
+        maxInFlight,
+        deliveryMode,
+        retryPolicy,
+        deadLetterPolicy,
+        startFrom,
+        closeTimeout,
+        stallTimeout,
+        maxMessageBytes,
+        observer,
+        Optional.empty());
+  }
 
   public static ConsumerSettings of(Subscription s, MqConfig config) {
     return new ConsumerSettings(
@@ -53,6 +91,7 @@ public record ConsumerSettings(
         config.closeTimeout(),
         config.stallTimeout(),
         config.maxMessageBytes(),
-        s.observer());
+        s.observer(),
+        config.encryption());
   }
 }

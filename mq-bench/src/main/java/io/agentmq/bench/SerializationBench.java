@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Encode + decode of a {@code ChangeRequest} with JMH: protobuf-java alone ({@link
  * RawProtobufBenchmark}) against AgentMQ's {@code MessageCodec} ({@link SerializationBenchmark}),
- * binary and JSON. Each JMH measurement iteration is a round; nanoseconds per operation.
+ * binary and JSON; and payload encryption ({@link PayloadCipherBenchmark}). Each JMH measurement
+ * iteration is a round; nanoseconds per operation.
  */
 final class SerializationBench {
   private final boolean quick;
@@ -28,6 +29,7 @@ final class SerializationBench {
         new OptionsBuilder()
             .include(RawProtobufBenchmark.class.getName() + ".changeRequest")
             .include(SerializationBenchmark.class.getName() + ".changeRequestRoundTrip")
+            .include(PayloadCipherBenchmark.class.getName())
             .param("contentType", "PROTOBUF", "JSON")
             .shouldFailOnError(true);
     if (quick) {
@@ -50,6 +52,9 @@ final class SerializationBench {
       String method = result.getParams().getBenchmark();
       method = method.substring(method.lastIndexOf('.') + 1);
       String param = result.getParams().getParam("contentType");
+      if (param == null) {
+        param = result.getParams().getParam("size");
+      }
       List<Double> values = new ArrayList<>();
       for (var benchmark : result.getBenchmarkResults()) {
         for (IterationResult iteration : benchmark.getIterationResults()) {
@@ -69,6 +74,13 @@ final class SerializationBench {
             "ChangeRequest encode + decode, JSON",
             byName.get("changeRequestJson"),
             byName.get("changeRequestRoundTrip/JSON")));
+    for (String size : List.of("200", "2048")) {
+      rows.add(
+          row(
+              "payload encrypt + decrypt, AES-256-GCM, " + size + " B (no raw counterpart)",
+              List.of(),
+              byName.get("encryptDecrypt/" + size)));
+    }
     return rows;
   }
 

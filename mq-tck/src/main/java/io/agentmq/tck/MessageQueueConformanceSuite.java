@@ -24,10 +24,19 @@ import io.agentmq.api.Subscriber;
 import io.agentmq.api.SubscriberStatus;
 import io.agentmq.api.Subscription;
 import io.agentmq.api.TopicSpec;
+import io.agentmq.api.crypto.KeyRing;
+import io.agentmq.api.crypto.PayloadCipher;
+import io.agentmq.api.crypto.PayloadDecryptionException;
 import io.agentmq.tck.Capabilities.Capability;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,11 +53,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The AgentMQ contract. A backend runs it by extending this class once, saying how to reach its
@@ -1199,6 +1211,214 @@ public abstract class MessageQueueConformanceSuite {
 
       inbox.awaitAtLeast(1);
       assertThat(queue.admin().describeTopic(topic).orElseThrow().partitions()).isEqualTo(2);
+    }
+  }
+
+  @Nested
+  @DisplayName("payload encryption")
+  class Encryption {
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, SecretKey> keys = new ConcurrentHashMap<>();
+
+    @TempDir Path keyDir;
+
+    /**
+     * The key of {@code id}, made on first use and written to {@code <id>.key} in its own folder.
+     */
+    private Path keyFile(String id) {
+      SecretKey key =
+          keys.computeIfAbsent(
+              id,
+              k -> {
+                byte[] raw = new byte[KeyRing.KEY_BYTES];
+                random.nextBytes(raw);
+                return new SecretKeySpec(raw, "AES");
+              });
+      try {
+        Path folder = Files.createDirectories(keyDir.resolve(UUID.randomUUID().toString()));
+        return Files.writeString(
+            folder.resolve(id + ".key"), Base64.getEncoder().encodeToString(key.getEncoded()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** A queue that encrypts under {@code current} and knows the keys {@code known} too. */
+    private MessageQueue encrypted(String current, String... known) {
+      List<String> files = new ArrayList<>();
+      files.add(keyFile(current).toString());
+      for (String id : known) {
+        files.add(keyFile(id).toString());
+      }
+      return open(
+          b ->
+              b.set(MqConfig.ENCRYPTION_ENABLED, "true")
+                  .set(MqConfig.ENCRYPTION_KEY_FILES, String.join(",", files))
+                  .set(MqConfig.ENCRYPTION_CURRENT_KEY_ID, current));
+    }
+
+    private PayloadCipher cipher(String id) {
+      return new PayloadCipher(KeyRing.of(id, Map.of(id, keys.get(id))));
+    }
+
+    @Test
+    @DisplayName(
+        "hands the handler the payload and headers as sent, and encrypts what the handler sends")
+    void roundTrip() {
+      MessageQueue queue = encrypted("k1");
+      String topic = newTopic("enc-rt");
+      String forwarded = newTopic("enc-fwd");
+      Inbox inbox = new Inbox();
+      Inbox downstream = new Inbox();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("enc-rt"))
+              .handler(
+                  d -> {
+                    inbox.add(d);
+                    d.producer().sendAndWait(forwarded, Message.ofText("re: " + d.id()));
+                  }));
+      subscribe(queue, sub(forwarded, newGroup("enc-fwd"), downstream));
+      Message sent =
+          Message.builder(bytes("top secret plan"))
+              .key("order-42")
+              .header(Headers.TYPE, "example.v1.Plan")
+              .build();
+
+      queue.createProducer().sendAndWait(topic, sent);
+
+      Delivery got = inbox.awaitAtLeast(1).deliveries().get(0);
+      assertThat(got.id()).isEqualTo(sent.id());
+      assertThat(got.key()).contains("order-42");
+      assertThat(got.payload()).isEqualTo(bytes("top secret plan"));
+      assertThat(got.message().headers())
+          .containsAllEntriesOf(sent.headers())
+          .doesNotContainKeys(PayloadCipher.KEY_ID_HEADER, PayloadCipher.ALGORITHM_HEADER);
+      assertThat(downstream.awaitAtLeast(1).deliveries().get(0).message().payloadAsText())
+          .isEqualTo("re: " + sent.id());
+    }
+
+    @Test
+    @DisplayName(
+        "stores the payload encrypted under the current key id: a dead letter keeps those bytes,"
+            + " which the key decrypts to the plaintext")
+    void storedEncrypted() {
+      MessageQueue queue = encrypted("k1");
+      String topic = newTopic("enc-wire");
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("enc-wire"))
+              .handler(
+                  d -> {
+                    throw new NonRetryableException("cannot handle it");
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+
+      String id =
+          queue
+              .createProducer()
+              .sendAndWait(topic, Message.of("k", bytes("top secret plan")))
+              .messageId();
+
+      Message dead = deadLetters.awaitIds(Set.of(id)).deliveries().get(0).message();
+      assertThat(dead.header(PayloadCipher.KEY_ID_HEADER)).contains("k1");
+      assertThat(dead.header(PayloadCipher.ALGORITHM_HEADER)).contains(PayloadCipher.ALGORITHM);
+      assertThat(dead.payload()).hasSize(15 + PayloadCipher.OVERHEAD);
+      assertThat(new String(dead.payload(), StandardCharsets.ISO_8859_1)).doesNotContain("secret");
+      assertThat(cipher("k1").decrypt(dead).payloadAsText()).isEqualTo("top secret plan");
+    }
+
+    @Test
+    @DisplayName(
+        "dead-letters at once, never reaching the handler, a payload that was altered, whose key"
+            + " id is unknown, or that was cut short, with the reason and the bytes as they came")
+    void tampered() {
+      MessageQueue queue = encrypted("k1");
+      String topic = newTopic("enc-tamper");
+      AtomicInteger handled = new AtomicInteger();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("enc-tamper"))
+              .handler(d -> handled.incrementAndGet()));
+      Inbox deadLetters = deadLetters(queue, topic);
+      byte[] garbage = new byte[40];
+      random.nextBytes(garbage);
+      Producer producer = queue.createProducer();
+
+      // A message that carries the key id header already is sent as it is: here, forged ones.
+      String altered = producer.sendAndWait(topic, forged("k1", garbage)).messageId();
+      String unknown = producer.sendAndWait(topic, forged("k9", garbage)).messageId();
+      String cut = producer.sendAndWait(topic, forged("k1", new byte[5])).messageId();
+
+      deadLetters.awaitIds(Set.of(altered, unknown, cut));
+      Map<String, Delivery> dead = new HashMap<>();
+      deadLetters.deliveries().forEach(d -> dead.put(d.id(), d));
+      assertThat(dead.get(altered).header(Headers.DLQ_REASON).orElseThrow())
+          .contains("authentication failed under key id 'k1'");
+      assertThat(dead.get(unknown).header(Headers.DLQ_REASON).orElseThrow())
+          .contains("key id 'k9' is unknown here");
+      assertThat(dead.get(cut).header(Headers.DLQ_REASON).orElseThrow()).contains("cut short");
+      for (Delivery d : dead.values()) {
+        assertThat(d.header(Headers.DLQ_ATTEMPTS)).contains("1");
+        assertThat(d.header(Headers.DLQ_EXCEPTION))
+            .contains(PayloadDecryptionException.class.getName());
+      }
+      assertThat(dead.get(altered).payload()).isEqualTo(garbage);
+      assertStaysAt(deadLetters, 3, Duration.ofMillis(200));
+      assertThat(handled.get()).isZero();
+    }
+
+    private Message forged(String keyId, byte[] payload) {
+      return Message.builder(payload)
+          .header(PayloadCipher.KEY_ID_HEADER, keyId)
+          .header(PayloadCipher.ALGORITHM_HEADER, PayloadCipher.ALGORITHM)
+          .build();
+    }
+
+    @Test
+    @DisplayName(
+        "after rotation, a queue whose current key is k2 still decrypts what a queue sealed under"
+            + " k1, and sends under k2")
+    void rotation() {
+      MessageQueue before = encrypted("k1");
+      MessageQueue after = encrypted("k2", "k1");
+      String old = newTopic("enc-old");
+      String topic = newTopic("enc-rotated");
+      // The bytes the first queue stored, taken from a dead letter, replayed without its mq-dlq-*.
+      subscribe(
+          before,
+          Subscription.to(old)
+              .group(newGroup("enc-old"))
+              .handler(
+                  d -> {
+                    throw new NonRetryableException("keep the bytes");
+                  }));
+      Inbox oldDead = deadLetters(before, old);
+      String oldId =
+          before.createProducer().sendAndWait(old, Message.ofText("sealed by k1")).messageId();
+      Message stored = oldDead.awaitIds(Set.of(oldId)).deliveries().get(0).message();
+      Message.Builder replay =
+          Message.builder(stored.payload()).id(stored.id()).timestamp(stored.timestamp());
+      stored.headers().entrySet().stream()
+          .filter(h -> !h.getKey().startsWith(Headers.DLQ_PREFIX))
+          .forEach(h -> replay.header(h.getKey(), h.getValue()));
+      Inbox inbox = new Inbox();
+      subscribe(after, sub(topic, newGroup("enc-rotated"), inbox));
+      Inbox newDead = deadLetters(after, topic);
+      Producer producer = after.createProducer();
+
+      producer.sendAndWait(topic, replay.build());
+      String newId = producer.sendAndWait(topic, Message.ofText("sealed by k2")).messageId();
+
+      inbox.awaitIds(Set.of(oldId, newId));
+      Map<String, String> texts = new HashMap<>();
+      inbox.deliveries().forEach(d -> texts.put(d.id(), d.message().payloadAsText()));
+      assertThat(stored.header(PayloadCipher.KEY_ID_HEADER)).contains("k1");
+      assertThat(texts).containsEntry(oldId, "sealed by k1").containsEntry(newId, "sealed by k2");
+      assertStaysAt(newDead, 0, Duration.ofMillis(200));
     }
   }
 }

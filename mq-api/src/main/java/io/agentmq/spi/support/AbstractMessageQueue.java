@@ -70,7 +70,10 @@ public abstract class AbstractMessageQueue implements MessageQueue {
     ensureOpen();
     ProducerHandle producer = ProducerHandle.owned(sender(), producers::remove);
     producers.add(producer);
-    return producer;
+    return config
+        .encryption()
+        .<Producer>map(e -> new SealingProducer(producer, e))
+        .orElse(producer);
   }
 
   @Override

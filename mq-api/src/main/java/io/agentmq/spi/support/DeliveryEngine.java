@@ -14,6 +14,8 @@ import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Outcome;
 import io.agentmq.api.Producer;
 import io.agentmq.api.RetryPolicy;
+import io.agentmq.api.crypto.PayloadDecryptionException;
+import io.agentmq.api.crypto.PayloadEncryption;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.Settlement;
 import java.time.Duration;
@@ -74,6 +76,7 @@ public final class DeliveryEngine<H> {
   private final int maxMessageBytes;
   private final DeliveryObserver observer;
   private final Settlement<H> settlement;
+  private final PayloadEncryption encryption; // null: payloads pass as they are
 
   public DeliveryEngine(ConsumerSettings settings, Settlement<H> settlement) {
     this.handler = settings.handler();
@@ -85,14 +88,30 @@ public final class DeliveryEngine<H> {
     this.maxMessageBytes = settings.maxMessageBytes();
     this.observer = settings.observer();
     this.settlement = settlement;
+    this.encryption = settings.encryption().orElse(null);
   }
 
   /**
    * The producer to put in a delivery: {@code shared} (the backend's), or under exactly-once a new
-   * staged producer whose sends are published only if the delivery is acknowledged.
+   * staged producer whose sends are published only if the delivery is acknowledged; with payload
+   * encryption, one that encrypts what the handler sends.
    */
   public Producer handlerProducer(Producer shared) {
-    return exactlyOnce ? new StagedProducer(maxMessageBytes) : shared;
+    return handlerProducer(shared, null);
+  }
+
+  /**
+   * As {@link #handlerProducer(Producer)}, and under exactly-once each staged send gets an id
+   * derived from {@code inputId} (the handled message's id) and its position among the handler's
+   * sends: a handler run again after a crash sends the same ids, so a backend without atomic
+   * publish-and-acknowledge lets the next exactly-once consumer recognise the repeats. Ids are set
+   * before a payload is sealed, as encryption authenticates them.
+   */
+  public Producer handlerProducer(Producer shared, String inputId) {
+    if (exactlyOnce) {
+      return new StagedProducer(maxMessageBytes, encryption, inputId);
+    }
+    return encryption == null ? shared : new SealingProducer(shared, encryption);
   }
 
   /**
@@ -122,9 +141,16 @@ public final class DeliveryEngine<H> {
     if (atMostOnce) {
       settlement.acknowledge(delivery, handle);
     }
+    // The handler alone sees the plaintext; settling and dead-lettering keep the bytes as stored.
+    Delivery opened;
+    try {
+      opened = encryption == null ? delivery : encryption.open(delivery);
+    } catch (PayloadDecryptionException e) {
+      return failed(delivery, handle, e);
+    }
     if (handler != null) {
       try {
-        handler.handle(delivery);
+        handler.handle(opened);
       } catch (Throwable t) {
         return failed(delivery, handle, t);
       }
@@ -132,7 +158,7 @@ public final class DeliveryEngine<H> {
     }
     CompletionStage<?> stage;
     try {
-      stage = asyncHandler.handle(delivery);
+      stage = asyncHandler.handle(opened);
     } catch (Throwable t) {
       return failed(delivery, handle, t);
     }
