@@ -21,18 +21,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
  * Publishes with confirms over a small pool of channels (a channel is never used by two threads at
- * once; the messages of one key always go through the same channel, so they keep their order,
- * except that a publish retried after a connection loss may land after later ones of its key). Each
- * publish is persistent and {@code mandatory}: a message no queue would take comes back and fails
- * its future instead of vanishing. Futures complete on the broker's ack, fail on a nack or a
- * return, and fail after {@code producer.send_timeout_ms}. A publish that meets a lost connection,
- * or was unconfirmed when its channel closed, is published again (a duplicate at worst) until the
- * send timeout.
+ * once; the messages of one key always go through the same channel, so they keep their order, a
+ * connection loss included). Each publish is persistent and {@code mandatory}: a message no queue
+ * would take comes back and fails its future instead of vanishing. Futures complete on the broker's
+ * ack, fail on a nack or a return, and fail after {@code producer.send_timeout_ms}. A publish that
+ * meets a lost connection, or was unconfirmed when its channel closed, goes to its channel's
+ * backlog and is published again (a duplicate at worst) until the send timeout; while a backlog
+ * waits, later publishes of that channel queue behind it, so the backlog goes out in publish order
+ * before them.
  *
  * <p>Each opening of a channel has its own bookkeeping ({@link Incarnation}): confirms and returns
  * of one never touch the publishes of another, and every publish carries a unique {@value
@@ -43,23 +46,27 @@ final class AmqpPublisher implements AutoCloseable {
   /** Unique per publish attempt; matches a basic.return to its publish. */
   static final String PUBLISH_ID = AmqpCodec.PUBLISH_ID;
 
-  private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long RETRY_MILLIS = 100;
 
   private final Connection connection;
   private final long sendTimeoutNanos;
   private final ScheduledExecutorService timer;
-  private final ExecutorService retries;
+  private final ExecutorService drainers;
   private final Function<String, Void> ensureExchange;
   private final AtomicLong nextChannel = new AtomicLong();
   private final List<PublishChannel> channels = new CopyOnWriteArrayList<>();
   private final Set<Pending> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicLong publishCounter = new AtomicLong();
+  private final AtomicLong publishOrder = new AtomicLong();
 
   private final class Pending {
     final String exchange;
     final Message message;
     final CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
     final long deadline;
+
+    /** When {@link #publish} was called, relative to the others: a backlog keeps this order. */
+    final long order = publishOrder.incrementAndGet();
 
     Pending(String exchange, Message message) {
       this.exchange = exchange;
@@ -78,10 +85,10 @@ final class AmqpPublisher implements AutoCloseable {
     this.connection = connection;
     this.sendTimeoutNanos = sendTimeoutNanos;
     this.timer = timer;
-    this.retries =
+    this.drainers =
         Executors.newCachedThreadPool(
             r -> {
-              Thread t = new Thread(r, "agentmq-amqp-publish-retry");
+              Thread t = new Thread(r, "agentmq-amqp-publish-drainer");
               t.setDaemon(true);
               return t;
             });
@@ -100,17 +107,14 @@ final class AmqpPublisher implements AutoCloseable {
     pending.result.whenComplete((r, e) -> inFlight.remove(pending));
     try {
       ensureExchange.apply(topic);
-      attempt(pending);
+      send(pending);
     } catch (RuntimeException e) {
       pending.result.completeExceptionally(e);
     }
     return pending.result;
   }
 
-  private void attempt(Pending pending) {
-    if (pending.result.isDone()) {
-      return;
-    }
+  private void send(Pending pending) {
     long remaining = pending.deadline - System.nanoTime();
     if (remaining <= 0) {
       timeout(pending);
@@ -130,12 +134,7 @@ final class AmqpPublisher implements AutoCloseable {
       return;
     }
     try {
-      channel.publish(pending);
-    } catch (IOException | ShutdownSignalException e) {
-      retryLater(pending); // the connection is down or recovering
-    } catch (RuntimeException e) {
-      pending.result.completeExceptionally(
-          MessagingException.retriable("publishing " + pending.message.id() + " failed: " + e, e));
+      channel.publishInOrder(pending);
     } finally {
       channel.lock.unlock();
     }
@@ -163,24 +162,6 @@ final class AmqpPublisher implements AutoCloseable {
     }
     PublishChannel c = channels.get(first);
     return c.lock.tryLock(nanos, TimeUnit.NANOSECONDS) ? c : null;
-  }
-
-  /** Tries again shortly, off the timer thread (a publish may block while the broker recovers). */
-  private void retryLater(Pending pending) {
-    try {
-      timer.schedule(
-          () -> {
-            try {
-              retries.execute(() -> attempt(pending));
-            } catch (RejectedExecutionException e) {
-              closedError(pending);
-            }
-          },
-          RETRY_NANOS,
-          TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      closedError(pending);
-    }
   }
 
   private static void closedError(Pending pending) {
@@ -228,7 +209,7 @@ final class AmqpPublisher implements AutoCloseable {
   @Override
   public void close() {
     flush();
-    retries.shutdownNow();
+    drainers.shutdownNow();
     for (Pending p : List.copyOf(inFlight)) {
       closedError(p);
     }
@@ -239,12 +220,14 @@ final class AmqpPublisher implements AutoCloseable {
 
   /** One opening of a channel in confirm mode, with its own unconfirmed and returned publishes. */
   private final class Incarnation {
+    final PublishChannel slot;
     final Channel channel;
     final NavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
     final Map<Long, String> publishIds = new ConcurrentHashMap<>();
     final Set<String> returned = ConcurrentHashMap.newKeySet();
 
-    Incarnation(Channel channel) throws IOException {
+    Incarnation(PublishChannel slot, Channel channel) throws IOException {
+      this.slot = slot;
       this.channel = channel;
       channel.confirmSelect();
       channel.addConfirmListener(this::acked, this::nacked);
@@ -260,14 +243,18 @@ final class AmqpPublisher implements AutoCloseable {
           });
       channel.addShutdownListener(
           cause -> {
-            // Unconfirmed publishes may be lost: publish them again (auto-recovery reopens the
-            // connection's channels; a channel closed by an error is replaced on the next use).
+            // Unconfirmed publishes may be lost: the slot publishes them again, before anything
+            // published after them (auto-recovery reopens the connection's channels; a channel
+            // closed by an error is replaced on the next use). Lock-free: a publisher holding the
+            // slot's lock may be waiting for this thread, and its publish fails on the closed
+            // channel and joins the backlog in its own place.
             Map.Entry<Long, Pending> e;
             while ((e = unconfirmed.pollFirstEntry()) != null) {
-              retryLater(e.getValue());
+              slot.enqueue(e.getValue());
             }
             returned.clear();
             publishIds.clear();
+            slot.startDrainer();
           });
     }
 
@@ -335,25 +322,135 @@ final class AmqpPublisher implements AutoCloseable {
     }
   }
 
-  /** A slot of the pool: its current incarnation, replaced when a channel error closed it. */
+  /**
+   * A slot of the pool: its current incarnation, replaced when a channel error closed it, and its
+   * backlog, the publishes waiting for the connection, sent again in publish order by one drainer
+   * at a time before any later publish of the slot.
+   */
   private final class PublishChannel {
     /** Held while publishing: a channel is never used by two threads at once. */
-    final java.util.concurrent.locks.ReentrantLock lock =
-        new java.util.concurrent.locks.ReentrantLock();
+    final ReentrantLock lock = new ReentrantLock();
 
+    /** By {@link Pending#order}; while not empty, new publishes join it instead of the channel. */
+    private final ConcurrentSkipListMap<Long, Pending> backlog = new ConcurrentSkipListMap<>();
+
+    private final AtomicBoolean draining = new AtomicBoolean();
     private Incarnation current;
 
     PublishChannel() throws IOException {
-      current = new Incarnation(connection.createChannel());
+      current = new Incarnation(this, connection.createChannel());
     }
 
-    /** Publishes; the caller holds {@link #lock}. */
-    void publish(Pending p) throws IOException {
-      if (!current.channel.isOpen() && connection.isOpen()) {
-        // Closed by a channel error, not by the connection: auto-recovery will not reopen it.
-        current = new Incarnation(connection.createChannel());
+    /**
+     * Publishes, or queues behind the backlog while there is one; the caller holds {@link #lock}.
+     */
+    void publishInOrder(Pending p) {
+      if (backlog.isEmpty()) {
+        publishNow(p);
+      } else {
+        enqueue(p);
+        startDrainer();
       }
-      current.publish(p);
+    }
+
+    /**
+     * Publishes on the channel; returns false, with {@code p} in the backlog, if the connection is
+     * down or recovering. The caller holds {@link #lock}.
+     */
+    private boolean publishNow(Pending p) {
+      try {
+        if (!current.channel.isOpen() && connection.isOpen()) {
+          // Closed by a channel error, not by the connection: auto-recovery will not reopen it.
+          current = new Incarnation(this, connection.createChannel());
+        }
+        current.publish(p);
+        return true;
+      } catch (IOException | ShutdownSignalException e) {
+        enqueue(p);
+        startDrainer();
+        return false;
+      } catch (RuntimeException e) {
+        p.result.completeExceptionally(
+            MessagingException.retriable("publishing " + p.message.id() + " failed: " + e, e));
+        return true;
+      }
+    }
+
+    /** Puts {@code p} in the backlog, in its place, until it is published again or completes. */
+    void enqueue(Pending p) {
+      if (backlog.putIfAbsent(p.order, p) == null) {
+        p.result.whenComplete((r, e) -> backlog.remove(p.order, p));
+      }
+    }
+
+    /** Starts the drainer unless it runs already; thread-safe. */
+    void startDrainer() {
+      if (!backlog.isEmpty() && draining.compareAndSet(false, true)) {
+        try {
+          drainers.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+          failBacklog();
+        }
+      }
+    }
+
+    /**
+     * Publishes the backlog from its head, holding {@link #lock} until it is empty (so no new
+     * publish passes its last one); while the connection is down, tries again shortly, off the
+     * timer thread, as a publish may block while the broker recovers.
+     */
+    private void drain() {
+      while (true) {
+        lock.lock();
+        try {
+          Map.Entry<Long, Pending> head;
+          while ((head = backlog.pollFirstEntry()) != null) {
+            Pending p = head.getValue();
+            if (p.result.isDone()) {
+              continue;
+            }
+            if (p.deadline - System.nanoTime() <= 0) {
+              timeout(p);
+            } else if (!publishNow(p)) {
+              drainLater();
+              return;
+            }
+          }
+          draining.set(false);
+        } finally {
+          lock.unlock();
+        }
+        // The shutdown listener enqueues without the lock: if its startDrainer came while this
+        // drainer was finishing, this drainer picks its publishes up.
+        if (backlog.isEmpty() || !draining.compareAndSet(false, true)) {
+          return;
+        }
+      }
+    }
+
+    private void drainLater() {
+      try {
+        timer.schedule(
+            () -> {
+              try {
+                drainers.execute(this::drain);
+              } catch (RejectedExecutionException e) {
+                failBacklog();
+              }
+            },
+            RETRY_MILLIS,
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        failBacklog();
+      }
+    }
+
+    /** The publisher closed: nothing in the backlog will be published. */
+    private void failBacklog() {
+      Map.Entry<Long, Pending> e;
+      while ((e = backlog.pollFirstEntry()) != null) {
+        closedError(e.getValue());
+      }
     }
 
     void close() {
