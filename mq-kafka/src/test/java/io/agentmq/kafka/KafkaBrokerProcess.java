@@ -6,7 +6,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,11 +19,13 @@ import java.util.concurrent.TimeUnit;
  * fixed ports and a fixed data directory, so it can be stopped and started again at the same
  * address: what the broker-restart and broker-fault tests need, and what benchmarks use to measure
  * against Kafka's own tools. Extra listeners can advertise another port than they listen on, so
- * that clients reach the broker through a proxy, bootstrap and reconnections alike.
+ * that clients reach the broker through a proxy, bootstrap and reconnections alike. Started with
+ * {@link Security}, it also has TLS, mutual TLS and SASL_SSL listeners ({@link SecureListener}).
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
   private final Path dir;
   private final int port;
+  private final Map<SecureListener, Integer> securePorts;
   private final Path properties;
   private Process process;
 
@@ -30,9 +37,92 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public record ProxiedListener(String name, int port, int advertisedPort) {}
 
-  private KafkaBrokerProcess(Path dir, int port, Path properties) {
+  /** The TLS listeners a broker started with {@link Security} has besides the plain one. */
+  public enum SecureListener {
+    /** TLS: the client verifies the broker's certificate against the private CA. */
+    SSL("SSL"),
+    /** Mutual TLS: the broker also requires a client certificate signed by the private CA. */
+    MTLS("SSL"),
+    /** SASL over TLS: SCRAM-SHA-512 or PLAIN, with the users of {@link Security}. */
+    SASL_SSL("SASL_SSL"),
+    /** TLS with a certificate for another host ({@link KafkaTestCertificates#OTHER_HOST}). */
+    OTHER_HOST("SSL"),
+    /** TLS with an expired certificate ({@link KafkaTestCertificates#expiredKeyStore()}). */
+    EXPIRED("SSL");
+
+    private final String protocol;
+
+    SecureListener(String protocol) {
+      this.protocol = protocol;
+    }
+  }
+
+  /**
+   * What the secure listeners need: the certificates, and the users (name to password, letters and
+   * digits only) who may log in with SCRAM-SHA-512 or PLAIN.
+   */
+  public record Security(KafkaTestCertificates certificates, Map<String, String> users) {
+    public Security {
+      users = Map.copyOf(users);
+      users.forEach(
+          (name, password) -> {
+            if (!name.matches("[A-Za-z0-9]+") || !password.matches("[A-Za-z0-9]+")) {
+              throw new IllegalArgumentException(
+                  "user names and passwords must be letters and digits only (user '" + name + "')");
+            }
+          });
+    }
+
+    /** The user names only: passwords are never printed. */
+    @Override
+    public String toString() {
+      return "Security{users=" + new TreeSet<>(users.keySet()) + "}";
+    }
+
+    private List<String> brokerProperties() {
+      String password = certificates.password();
+      StringBuilder plainUsers = new StringBuilder();
+      users.forEach(
+          (name, secret) ->
+              plainUsers.append(" user_").append(name).append("=\"").append(secret).append('"'));
+      return List.of(
+          "ssl.keystore.type=PKCS12",
+          "ssl.keystore.location=" + certificates.brokerKeyStore(),
+          "ssl.keystore.password=" + password,
+          "ssl.key.password=" + password,
+          "ssl.truststore.type=PKCS12",
+          "ssl.truststore.location=" + certificates.trustStore(),
+          "ssl.truststore.password=" + password,
+          "listener.name.mtls.ssl.client.auth=required",
+          "listener.name.other_host.ssl.keystore.location=" + certificates.otherHostKeyStore(),
+          "listener.name.expired.ssl.keystore.location=" + certificates.expiredKeyStore(),
+          "listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN",
+          "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+              + "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+          "listener.name.sasl_ssl.plain.sasl.jaas.config="
+              + "org.apache.kafka.common.security.plain.PlainLoginModule required"
+              + plainUsers
+              + ";");
+    }
+
+    /** The storage tool's arguments that write each user's SCRAM-SHA-512 credential. */
+    private List<String> scramArguments() {
+      List<String> arguments = new ArrayList<>();
+      users.forEach(
+          (name, password) ->
+              arguments.addAll(
+                  List.of(
+                      "--add-scram",
+                      "SCRAM-SHA-512=[name=" + name + ",password=" + password + "]")));
+      return arguments;
+    }
+  }
+
+  private KafkaBrokerProcess(
+      Path dir, int port, Map<SecureListener, Integer> securePorts, Path properties) {
     this.dir = dir;
     this.port = port;
+    this.securePorts = securePorts;
     this.properties = properties;
   }
 
@@ -66,6 +156,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(int port, Path dir, List<ProxiedListener> proxied)
       throws IOException, InterruptedException {
+    return start(port, dir, proxied, Optional.empty());
+  }
+
+  /**
+   * Formats a new data directory and starts the broker on free ports with every {@link
+   * SecureListener} besides the plain one, the {@code security} users' SCRAM credentials written at
+   * format time.
+   */
+  public static KafkaBrokerProcess start(Security security)
+      throws IOException, InterruptedException {
+    return start(
+        freePort(), Files.createTempDirectory("agentmq-kafka-"), List.of(), Optional.of(security));
+  }
+
+  private static KafkaBrokerProcess start(
+      int port, Path dir, List<ProxiedListener> proxied, Optional<Security> security)
+      throws IOException, InterruptedException {
     int controllerPort = freePort();
     StringBuilder listeners =
         new StringBuilder(
@@ -77,42 +184,53 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       advertised.append(',').append(l.name()).append("://127.0.0.1:").append(l.advertisedPort());
       protocols.append(',').append(l.name()).append(":PLAINTEXT");
     }
+    Map<SecureListener, Integer> securePorts = new EnumMap<>(SecureListener.class);
+    if (security.isPresent()) {
+      for (SecureListener l : SecureListener.values()) {
+        int listenerPort = freePort();
+        securePorts.put(l, listenerPort);
+        listeners.append(',').append(l.name()).append("://127.0.0.1:").append(listenerPort);
+        advertised.append(',').append(l.name()).append("://127.0.0.1:").append(listenerPort);
+        protocols.append(',').append(l.name()).append(':').append(l.protocol);
+      }
+    }
     Path properties = dir.resolve("server.properties");
-    Files.writeString(
-        properties,
-        String.join(
-            "\n",
-            "process.roles=broker,controller",
-            "node.id=1",
-            "listeners=" + listeners,
-            "advertised.listeners=" + advertised,
-            "inter.broker.listener.name=PLAINTEXT",
-            "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=" + protocols,
-            "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-            "log.dirs=" + dir.resolve("data"),
-            "num.partitions=4",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=4",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "transaction.state.log.num.partitions=4",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=false",
-            ""));
-    KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, port, properties);
-    Process format =
-        broker
-            .java(
-                "kafka.tools.StorageTool",
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "process.roles=broker,controller",
+                "node.id=1",
+                "listeners=" + listeners,
+                "advertised.listeners=" + advertised,
+                "inter.broker.listener.name=PLAINTEXT",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=" + protocols,
+                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+                "log.dirs=" + dir.resolve("data"),
+                "num.partitions=4",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=4",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=4",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false"));
+    security.ifPresent(s -> lines.addAll(s.brokerProperties()));
+    lines.add("");
+    Files.writeString(properties, String.join("\n", lines));
+    KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, port, securePorts, properties);
+    List<String> format =
+        new ArrayList<>(
+            List.of(
                 "format",
                 "--standalone",
                 "-t",
                 org.apache.kafka.common.Uuid.randomUuid().toString(),
                 "-c",
-                properties.toString())
-            .start();
-    if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                properties.toString()));
+    security.ifPresent(s -> format.addAll(s.scramArguments()));
+    Process formatting = broker.java("kafka.tools.StorageTool", format).start();
+    if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
       throw new IOException(
           "formatting the Kafka data directory failed; see " + dir.resolve("format.log"));
     }
@@ -122,6 +240,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The address of {@code listener}; the broker must have been started with {@link Security}. */
+  public String bootstrapServers(SecureListener listener) {
+    Integer listenerPort = securePorts.get(listener);
+    if (listenerPort == null) {
+      throw new IllegalStateException("this broker was started without secure listeners");
+    }
+    return "127.0.0.1:" + listenerPort;
   }
 
   /** Starts the broker (again) on the same port and data, and waits until it accepts clients. */
@@ -172,11 +299,15 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   private ProcessBuilder java(String mainClass, String... args) {
+    return java(mainClass, List.of(args));
+  }
+
+  private ProcessBuilder java(String mainClass, List<String> args) {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command =
         new java.util.ArrayList<>(
             List.of(javaBin, "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass));
-    command.addAll(List.of(args));
+    command.addAll(args);
     String log = mainClass.equals("kafka.Kafka") ? "broker.log" : "format.log";
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
