@@ -170,7 +170,8 @@ public final class MqConfig {
             Duration.ofMillis(1),
             Duration.ofDays(1));
     int partitions = c.integer(TOPIC_DEFAULT_PARTITIONS, 4, 1, 100_000);
-    int replication = c.integer(TOPIC_DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
+    int replication =
+        TopicSettings.replication(c, TOPIC_DEFAULT_REPLICATION_FACTOR, TopicSpec.BROKER_DEFAULT);
     Optional<Duration> retention =
         c.string(TOPIC_DEFAULT_RETENTION_MS).isEmpty()
             ? Optional.empty()
@@ -379,7 +380,11 @@ public final class MqConfig {
     public Builder topic(TopicSpec spec) {
       String prefix = TopicSettings.PREFIX + spec.name() + ".";
       set(prefix + "partitions", Integer.toString(spec.partitions()));
-      set(prefix + "replication_factor", Integer.toString(spec.replicationFactor()));
+      set(
+          prefix + "replication_factor",
+          spec.replicationFactor() == TopicSpec.BROKER_DEFAULT
+              ? TopicSettings.BROKER_DEFAULT
+              : Integer.toString(spec.replicationFactor()));
       spec.retention().ifPresent(r -> set(prefix + "retention_ms", Long.toString(r.toMillis())));
       return this;
     }

@@ -62,8 +62,7 @@ final class TopicSettings {
   /** Partitions, replication and retention of one topic; a setting not given is the default's. */
   static TopicSpec spec(String topic, ConfigSection s, TopicSpec defaults) {
     int partitions = s.integer("partitions", defaults.partitions(), 1, 100_000);
-    int replication =
-        s.integer("replication_factor", defaults.replicationFactor(), 1, Short.MAX_VALUE);
+    int replication = replication(s, "replication_factor", defaults.replicationFactor());
     Optional<Duration> retention =
         s.string("retention_ms").isEmpty()
             ? defaults.retention()
@@ -74,6 +73,31 @@ final class TopicSettings {
                     Duration.ofMillis(1),
                     Duration.ofMillis(Long.MAX_VALUE)));
     return new TopicSpec(topic, partitions, replication, retention);
+  }
+
+  /** The value of a replication factor setting that means the broker's default. */
+  static final String BROKER_DEFAULT = "default";
+
+  /** A replication factor: {@value #BROKER_DEFAULT} or 1 to 32767. */
+  static int replication(ConfigSection s, String key, int defaultValue) {
+    Optional<String> value = s.string(key).map(String::trim);
+    if (value.isEmpty()) {
+      return defaultValue;
+    }
+    if (value.get().equalsIgnoreCase(BROKER_DEFAULT)) {
+      return TopicSpec.BROKER_DEFAULT;
+    }
+    try {
+      int n = Integer.parseInt(value.get());
+      if (n >= 1 && n <= Short.MAX_VALUE) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    s.problem(
+        key, BROKER_DEFAULT + " (the broker's own) or an integer from 1 to " + Short.MAX_VALUE);
+    return defaultValue;
   }
 
   private static List<String> groupList(String value, ConfigSection s) {

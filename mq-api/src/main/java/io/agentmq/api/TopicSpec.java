@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * @param name 1 to 249 characters from {@code a-z A-Z 0-9 . _ -}, not {@code .} or {@code ..}
  * @param partitions number of partitions, {@code >= 1}
- * @param replicationFactor copies kept by the broker, {@code >= 1}
+ * @param replicationFactor copies kept by the broker, {@code >= 1}, or {@link #BROKER_DEFAULT} for
+ *     the broker's own default (a described topic always has its actual number)
  * @param retention how long messages are kept; empty for the broker's default
  */
 public record TopicSpec(
@@ -19,15 +20,24 @@ public record TopicSpec(
   public static final String NAME_RULE =
       "1 to 249 characters from a-z A-Z 0-9 . _ -, and not '.' or '..'";
 
+  /**
+   * A replication factor that leaves it to the broker's default (Kafka's
+   * default.replication.factor).
+   */
+  public static final int BROKER_DEFAULT = -1;
+
   public TopicSpec {
     requireValidName(name);
     if (partitions < 1) {
       throw new IllegalArgumentException(
           "topic '" + name + "': partitions must be >= 1, was " + partitions);
     }
-    if (replicationFactor < 1) {
+    if (replicationFactor < 1 && replicationFactor != BROKER_DEFAULT) {
       throw new IllegalArgumentException(
-          "topic '" + name + "': replication factor must be >= 1, was " + replicationFactor);
+          "topic '"
+              + name
+              + "': replication factor must be >= 1 (or BROKER_DEFAULT), was "
+              + replicationFactor);
     }
     Objects.requireNonNull(retention, "retention");
     retention.ifPresent(
@@ -39,8 +49,9 @@ public record TopicSpec(
         });
   }
 
+  /** A topic with the broker's default replication and retention. */
   public static TopicSpec of(String name, int partitions) {
-    return new TopicSpec(name, partitions, 1, Optional.empty());
+    return new TopicSpec(name, partitions, BROKER_DEFAULT, Optional.empty());
   }
 
   public TopicSpec withName(String newName) {

@@ -40,7 +40,8 @@ class MqConfigTest {
       assertThat(c.maxMessageBytes()).isEqualTo(1_048_576);
       assertThat(c.consumerConcurrency()).isEqualTo(1);
       assertThat(c.startFrom()).isEqualTo(StartPosition.EARLIEST);
-      assertThat(c.topic("plan.in")).isEqualTo(new TopicSpec("plan.in", 4, 1, Optional.empty()));
+      assertThat(c.topic("plan.in"))
+          .isEqualTo(new TopicSpec("plan.in", 4, TopicSpec.BROKER_DEFAULT, Optional.empty()));
       assertThat(c.declaredGroups()).isEmpty();
     }
   }
@@ -101,7 +102,9 @@ class MqConfigTest {
       MqConfig c = MqConfig.builder().file(file).build();
 
       assertThat(c.topic("plan.in"))
-          .isEqualTo(new TopicSpec("plan.in", 6, 1, Optional.of(Duration.ofMinutes(1))));
+          .isEqualTo(
+              new TopicSpec(
+                  "plan.in", 6, TopicSpec.BROKER_DEFAULT, Optional.of(Duration.ofMinutes(1))));
       assertThat(c.topic("other").partitions()).isEqualTo(2);
       assertThat(c.declaredGroups())
           .containsExactly(Map.entry("plan.in", List.of("planners", "auditors")));

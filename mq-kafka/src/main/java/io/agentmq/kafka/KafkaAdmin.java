@@ -5,6 +5,7 @@ import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.TopicSpec;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,7 @@ final class KafkaAdmin implements Admin {
   private final org.apache.kafka.clients.admin.Admin admin;
   private final KafkaConfig config;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
+  private volatile Integer brokerDefaultReplication;
 
   KafkaAdmin(org.apache.kafka.clients.admin.Admin admin, KafkaConfig config) {
     this.admin = admin;
@@ -57,12 +59,25 @@ final class KafkaAdmin implements Admin {
   }
 
   private boolean create(TopicSpec spec) {
-    NewTopic topic = new NewTopic(spec.name(), spec.partitions(), (short) spec.replicationFactor());
+    int replication = replicationOf(spec);
+    NewTopic topic =
+        new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.of((short) replication));
+    Map<String, String> configs = new HashMap<>();
+    configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInSync(replication)));
     spec.retention()
-        .ifPresent(
-            r ->
-                topic.configs(
-                    Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(r.toMillis()))));
+        .ifPresent(r -> configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(r.toMillis())));
+    topic.configs(configs);
+    int brokers = clusterSize();
+    if (replication == 1 && brokers > 1) {
+      log.warn(
+          "Creating topic '{}' with replication factor 1 on a cluster of {} brokers: losing the"
+              + " broker of a partition loses its messages; set topics.{}.replication_factor or"
+              + " topic_defaults.replication_factor (default: the broker's"
+              + " default.replication.factor)",
+          spec.name(),
+          brokers,
+          spec.name());
+    }
     try {
       get(admin.createTopics(List.of(topic)).all(), "creating topic '" + spec.name() + "'");
       known.add(spec.name());
@@ -155,6 +170,59 @@ final class KafkaAdmin implements Admin {
             description.partitions().size(),
             description.partitions().get(0).replicas().size(),
             retained));
+  }
+
+  /**
+   * The topic's replication factor: as configured, else the cluster's {@code
+   * default.replication.factor} (read once from a broker).
+   */
+  private int replicationOf(TopicSpec spec) {
+    if (spec.replicationFactor() != TopicSpec.BROKER_DEFAULT) {
+      return spec.replicationFactor();
+    }
+    Integer known = brokerDefaultReplication;
+    if (known == null) {
+      known = 1;
+      try {
+        String broker =
+            get(admin.describeCluster().nodes(), "describing the cluster")
+                .iterator()
+                .next()
+                .idString();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, broker);
+        ConfigEntry entry =
+            get(admin.describeConfigs(List.of(resource)).all(), "reading the broker's defaults")
+                .get(resource)
+                .get("default.replication.factor");
+        if (entry != null && entry.value() != null) {
+          known = Integer.parseInt(entry.value());
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "Could not read the cluster's default.replication.factor ({}); creating topics with 1",
+            e.getMessage());
+      }
+      brokerDefaultReplication = known;
+    }
+    return known;
+  }
+
+  /**
+   * {@code min.insync.replicas} for {@code replication} copies: a majority from three on (2 of 3, 3
+   * of 5), so an acknowledged send survives the loss of any one broker and a minority cannot
+   * acknowledge; 1 below three, where one more copy would stop writes on any broker loss.
+   */
+  static int minInSync(int replication) {
+    return replication >= 3 ? replication / 2 + 1 : 1;
+  }
+
+  /** How many brokers the cluster has, or 1 when it cannot be read. */
+  private int clusterSize() {
+    try {
+      return get(admin.describeCluster().nodes(), "describing the cluster").size();
+    } catch (RuntimeException e) {
+      return 1;
+    }
   }
 
   private <T> T get(KafkaFuture<T> future, String what) {

@@ -28,6 +28,9 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
   private final KafkaSender sender;
   private final ProducerHandle handlerProducer;
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(KafkaMessageQueue.class);
+
   KafkaMessageQueue(KafkaConfig config) {
     super(KafkaProvider.NAME, config.common);
     this.config = config;
@@ -49,6 +52,16 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
           e);
     }
     this.admin = new KafkaAdmin(adminClient, config);
+    if (!config.acks.equals("all")) {
+      log.warn(
+          "kafka.acks={}: a send is acknowledged {}, and idempotence is off (retries may"
+              + " duplicate): an acknowledged message can be lost when a broker fails; kafka.acks=all"
+              + " (the default) waits for min.insync.replicas copies",
+          config.acks,
+          config.acks.equals("0")
+              ? "before any broker has it"
+              : "once the partition leader has it, before any replica does");
+    }
     this.producer = new KafkaProducer<>(config.producerProperties());
     this.sender = new KafkaSender(producer, admin, config.common.maxMessageBytes());
     this.handlerProducer = ProducerHandle.borrowed(sender);

@@ -41,11 +41,13 @@ final class TopicsCommand {
         boolean created = admin.createTopic(spec);
         out()
             .printf(
-                "%-16s %s (%d partition(s), replication %d%s), dead letters in %s%n",
+                "%-16s %s (%d partition(s), replication %s%s), dead letters in %s%n",
                 topic,
                 created ? "created" : "exists",
                 spec.partitions(),
-                spec.replicationFactor(),
+                spec.replicationFactor() == TopicSpec.BROKER_DEFAULT
+                    ? "the broker's default"
+                    : Integer.toString(spec.replicationFactor()),
                 spec.retention().map(r -> ", retention " + r.toMillis() + " ms").orElse(""),
                 DeadLetterPolicy.deadLetterTopic(topic));
       }
