@@ -40,14 +40,26 @@ final class AmqpAdmin implements Admin {
 
   private final AmqpConfig config;
   private final Connection connection;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private Channel declaring;
 
   AmqpAdmin(AmqpConfig config, Connection connection) {
     this.config = config;
     this.connection = connection;
+    this.http = httpClient(config);
+  }
+
+  /**
+   * The management API's client: over {@code https://} it trusts what AMQP trusts ({@code
+   * amqp.tls.ca_file}, else the JVM's trust store) and presents the same client certificate.
+   */
+  private static HttpClient httpClient(AmqpConfig config) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (config.tls != null) {
+      builder.sslContext(config.tls.context);
+    }
+    return builder.build();
   }
 
   /** Declares the topic's exchanges and required queues once per queue instance. */
@@ -183,7 +195,9 @@ final class AmqpAdmin implements Admin {
   @Override
   public Optional<TopicSpec> describeTopic(String name) {
     TopicSpec.requireValidName(name);
-    return exchangeExists(name) ? Optional.of(TopicSpec.of(name, 1)) : Optional.empty();
+    return exchangeExists(name)
+        ? Optional.of(new TopicSpec(name, 1, 1, Optional.empty()))
+        : Optional.empty();
   }
 
   /** Messages waiting in a queue, or -1 when unknown. */

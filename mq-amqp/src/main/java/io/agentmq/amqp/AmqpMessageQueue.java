@@ -1,7 +1,9 @@
 package io.agentmq.amqp;
 
+import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultSaslConfig;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.Subscriber;
@@ -10,15 +12,24 @@ import io.agentmq.spi.IdempotencyStore;
 import io.agentmq.spi.IdempotencyStores;
 import io.agentmq.spi.support.AbstractMessageQueue;
 import io.agentmq.spi.support.ProducerHandle;
+import java.io.EOFException;
 import java.io.IOException;
-import java.security.NoSuchAlgorithmException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,13 +67,7 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       this.publishing = factory.newConnection("agentmq-publish");
       this.consuming = factory.newConnection("agentmq-consume");
     } catch (Exception e) {
-      throw MessagingException.retriable(
-          "cannot connect to RabbitMQ at "
-              + config.where()
-              + " (amqp.url, AMQP_URL): "
-              + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + redactPassword(e.getMessage())),
-          e);
+      throw connectFailed(config, e);
     }
     consuming.addShutdownListener(this::onConsumingShutdown);
     publishing.addBlockedListener(reason -> blockedReason = reason, () -> blockedReason = null);
@@ -105,15 +110,16 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     } catch (Exception e) {
       throw MessagingException.permanent("amqp.url is not a usable AMQP URL: " + config.where());
     }
-    if (config.url.getScheme().equals("amqps")) {
-      // setUri trusts any certificate for amqps; verify the broker's instead, against the JVM's
-      // trust store (javax.net.ssl.trustStore), and its host name.
-      try {
-        factory.useSslProtocol(SSLContext.getDefault());
-      } catch (NoSuchAlgorithmException e) {
-        throw MessagingException.permanent("this JVM offers no default TLS context: " + e, null);
+    if (config.tls != null) {
+      // setUri trusts any certificate for amqps; verify the broker's instead, against
+      // amqp.tls.ca_file or the JVM's trust store, and (unless turned off) its host name.
+      factory.useSslProtocol(config.tls.context);
+      if (config.tls.verifyHostname) {
+        factory.enableHostnameVerification();
       }
-      factory.enableHostnameVerification();
+      if (config.tls.external) {
+        factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
+      }
     }
     factory.setHost(config.url.getHost());
     if (config.url.getPort() != -1) {
@@ -131,6 +137,146 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     factory.setRequestedHeartbeat(10);
     factory.setConnectionTimeout(10_000);
     return factory;
+  }
+
+  /**
+   * Why the first connection failed, in one line without secrets: an untrusted, expired or
+   * wrong-host broker certificate and a refused login are named with the setting to change; any
+   * other failure is retriable (the broker may be starting).
+   */
+  private static MessagingException connectFailed(AmqpConfig config, Exception e) {
+    String prefix = "cannot connect to RabbitMQ at " + config.where() + " (amqp.url, AMQP_URL): ";
+    String problem = tlsProblem(config, e);
+    if (problem != null) {
+      return MessagingException.permanent(prefix + problem, e);
+    }
+    if (e instanceof AuthenticationFailureException) {
+      return MessagingException.permanent(
+          prefix
+              + (config.externalLogin()
+                  ? "the broker refused the client certificate's login (amqp.tls.sasl = external):"
+                      + " it needs the rabbitmq_auth_mechanism_ssl plugin, EXTERNAL in"
+                      + " auth_mechanisms and a user named as the certificate's subject"
+                  : "the broker refused the login of user '"
+                      + config.credentials()[0]
+                      + "': wrong user or password in amqp.url (AMQP_URL)"),
+          e);
+    }
+    String closed = closedOverTls(config, e);
+    if (closed != null) {
+      return MessagingException.retriable(prefix + closed, e);
+    }
+    String password = config.credentials()[1];
+    String message = e.getMessage() == null ? "" : ": " + e.getMessage();
+    return MessagingException.retriable(
+        prefix
+            + e.getClass().getSimpleName()
+            + (password.isEmpty() ? message : message.replace(password, "****")),
+        e);
+  }
+
+  /**
+   * What TLS refused, or null when the failure is not TLS's. The causes are searched as a whole: an
+   * expired certificate also fails its path validation, and expiry is the better reason.
+   */
+  private static String tlsProblem(AmqpConfig config, Throwable e) {
+    if (config.tls == null) {
+      return null;
+    }
+    List<Throwable> causes = new ArrayList<>();
+    for (Throwable t = e; t != null && !causes.contains(t); t = t.getCause()) {
+      causes.add(t);
+    }
+    for (Throwable t : causes) {
+      if (t instanceof CertificateExpiredException
+          || t instanceof CertificateNotYetValidException) {
+        return "the broker's certificate is outside its validity period ("
+            + t.getMessage()
+            + "); the broker must present a current certificate";
+      }
+    }
+    for (Throwable t : causes) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof CertificateException
+          && (message.startsWith("No name matching")
+              || message.startsWith("No subject alternative"))) {
+        return "the broker's certificate is not issued for host '"
+            + config.url.getHost()
+            + "' ("
+            + message
+            + "); connect by a name the certificate holds (amqp.tls.verify_hostname = false"
+            + " turns this check off)";
+      }
+    }
+    for (Throwable t : causes) {
+      if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
+        return "the broker's certificate is not trusted: it is not signed by a CA in "
+            + (config.tls.caFile == null
+                ? "the JVM's trust store (set amqp.tls.ca_file to the CA that signed it)"
+                : "amqp.tls.ca_file = " + config.tls.caFile);
+      }
+    }
+    for (Throwable t : causes) {
+      if (t instanceof SSLException
+          && String.valueOf(t.getMessage()).startsWith("Unsupported or unrecognized SSL message")) {
+        return "port "
+            + config.url.getPort()
+            + " does not speak TLS (is it the plain AMQP port? RabbitMQ's TLS port is usually"
+            + " 5671)";
+      }
+    }
+    boolean closed = causes.stream().anyMatch(AmqpMessageQueue::closedConnection);
+    for (Throwable t : causes) {
+      if (t instanceof SSLException && !closed) { // a closed connection may be transient
+        return "the TLS handshake failed ("
+            + t.getClass().getSimpleName()
+            + ": "
+            + t.getMessage()
+            + "); "
+            + clientCertificateQuestion(config);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A TLS connection reset or ended by the broker, or null. With TLS 1.3 the broker judges the
+   * client certificate after the client's side of the handshake is done, and then closes the
+   * connection: the client sees only a reset or an end of stream.
+   */
+  private static String closedOverTls(AmqpConfig config, Throwable e) {
+    if (config.tls == null) {
+      return null;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (closedConnection(t)) {
+        return "the broker closed the TLS connection during the handshake ("
+            + t.getClass().getSimpleName()
+            + ": "
+            + t.getMessage()
+            + "); "
+            + clientCertificateQuestion(config);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  /** A reset or an end of stream, not a refused connection. */
+  private static boolean closedConnection(Throwable t) {
+    return (t instanceof SocketException
+            && !(t instanceof ConnectException)
+            && !(t instanceof NoRouteToHostException))
+        || t instanceof EOFException;
+  }
+
+  private static String clientCertificateQuestion(AmqpConfig config) {
+    return config.tls.clientCertificate
+        ? "does the broker trust the client certificate presented?"
+        : "does the broker require a client certificate (amqp.tls.cert_file and amqp.tls.key_file,"
+            + " or amqp.tls.key_store)?";
   }
 
   /**
@@ -160,12 +306,6 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
         + " each reconnect, so consumers stall until it is removed from its queue or"
         + " producer.max_message_bytes is raised (RabbitMQ's max_message_size refuses such"
         + " messages when published)";
-  }
-
-  /** The message of a connection error without the URL's password (an empty one is no secret). */
-  private String redactPassword(String message) {
-    String password = config.credentials()[1];
-    return password.isEmpty() ? message : message.replace(password, "****");
   }
 
   AmqpConfig amqpConfig() {

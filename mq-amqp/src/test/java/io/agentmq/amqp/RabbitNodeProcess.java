@@ -4,6 +4,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
  */
 public final class RabbitNodeProcess implements AutoCloseable {
   private static final Path SERVER_SCRIPT = Path.of("/usr/lib/rabbitmq/bin/rabbitmq-server");
+  private static final Path CTL_SCRIPT = Path.of("/usr/lib/rabbitmq/bin/rabbitmqctl");
   private static final List<Path> COOKIES =
       List.of(
           Path.of("/var/lib/rabbitmq/.erlang.cookie"),
@@ -45,9 +47,21 @@ public final class RabbitNodeProcess implements AutoCloseable {
    * @param distPort its Erlang distribution port (clustering, {@code rabbitmqctl})
    * @param managementPort the management plugin's HTTP port, or 0 to run without the plugin
    * @param config further lines of {@code rabbitmq.conf}, e.g. {@code consumer_timeout = 10000}
+   * @param plugins further plugins to enable, e.g. {@code rabbitmq_auth_mechanism_ssl}
    */
   public record Settings(
-      String nodeName, int amqpPort, int distPort, int managementPort, List<String> config) {
+      String nodeName,
+      int amqpPort,
+      int distPort,
+      int managementPort,
+      List<String> config,
+      List<String> plugins) {
+    /** Without further plugins. */
+    public Settings(
+        String nodeName, int amqpPort, int distPort, int managementPort, List<String> config) {
+      this(nodeName, amqpPort, distPort, managementPort, config, List.of());
+    }
+
     /** A fresh node name and free ports, without the management plugin. */
     public static Settings defaults() {
       return new Settings(
@@ -60,14 +74,51 @@ public final class RabbitNodeProcess implements AutoCloseable {
 
     /** The same with the management plugin on a free port. */
     public Settings withManagement() {
-      return new Settings(nodeName, amqpPort, distPort, freePort(), config);
+      return new Settings(nodeName, amqpPort, distPort, freePort(), config, plugins);
     }
 
     /** The same with more lines of {@code rabbitmq.conf}. */
     public Settings withConfig(String... lines) {
       List<String> all = new ArrayList<>(config);
       all.addAll(List.of(lines));
-      return new Settings(nodeName, amqpPort, distPort, managementPort, List.copyOf(all));
+      return new Settings(nodeName, amqpPort, distPort, managementPort, List.copyOf(all), plugins);
+    }
+
+    /**
+     * The same with an AMQP TLS listener on {@code 127.0.0.1:port} presenting {@code certFile}
+     * ({@code keyFile}), verifying client certificates against {@code caFile} when a client
+     * presents one, and requiring one when {@code requireClientCertificate}.
+     */
+    public Settings withTls(
+        int port, Path caFile, Path certFile, Path keyFile, boolean requireClientCertificate) {
+      return withConfig(
+          "listeners.ssl.default = 127.0.0.1:" + port,
+          "ssl_options.cacertfile = " + caFile,
+          "ssl_options.certfile = " + certFile,
+          "ssl_options.keyfile = " + keyFile,
+          "ssl_options.verify = verify_peer",
+          "ssl_options.fail_if_no_peer_cert = " + requireClientCertificate);
+    }
+
+    /**
+     * The same with the management plugin also over HTTPS, on {@code 127.0.0.1:port}, presenting
+     * {@code certFile} ({@code keyFile}); its plain HTTP listener gets a free port of its own.
+     */
+    public Settings withManagementTls(int port, Path caFile, Path certFile, Path keyFile) {
+      return (managementPort > 0 ? this : withManagement())
+          .withConfig(
+              "management.ssl.ip = 127.0.0.1",
+              "management.ssl.port = " + port,
+              "management.ssl.cacertfile = " + caFile,
+              "management.ssl.certfile = " + certFile,
+              "management.ssl.keyfile = " + keyFile);
+    }
+
+    /** The same with more plugins enabled. */
+    public Settings withPlugins(String... names) {
+      List<String> all = new ArrayList<>(plugins);
+      all.addAll(List.of(names));
+      return new Settings(nodeName, amqpPort, distPort, managementPort, config, List.copyOf(all));
     }
   }
 
@@ -97,9 +148,11 @@ public final class RabbitNodeProcess implements AutoCloseable {
     Files.writeString(cookie, cookie());
     Files.setPosixFilePermissions(cookie, PosixFilePermissions.fromString("r--------"));
     Files.writeString(dir.resolve("rabbitmq-env.conf"), "");
-    Files.writeString(
-        dir.resolve("enabled_plugins"),
-        settings.managementPort() > 0 ? "[rabbitmq_management].\n" : "[].\n");
+    List<String> plugins = new ArrayList<>(settings.plugins());
+    if (settings.managementPort() > 0) {
+      plugins.add(0, "rabbitmq_management");
+    }
+    Files.writeString(dir.resolve("enabled_plugins"), "[" + String.join(",", plugins) + "].\n");
     List<String> config = new ArrayList<>();
     config.add("listeners.tcp.local = 127.0.0.1:" + settings.amqpPort());
     if (settings.managementPort() > 0) {
@@ -150,6 +203,26 @@ public final class RabbitNodeProcess implements AutoCloseable {
   /** The data and logs of the node ({@code log/<node>.log}). */
   public Path dir() {
     return dir;
+  }
+
+  /**
+   * Runs {@code rabbitmqctl -n <node> <args>} against this node (e.g. {@code add_user}) and returns
+   * its output; fails with that output when it exits with an error.
+   */
+  public String rabbitmqctl(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(CTL_SCRIPT.toString(), "-n", nodeName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("RABBITMQ_"));
+    env.put("HOME", dir.resolve("home").toString()); // its cookie
+    Process p = builder.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("rabbitmqctl " + String.join(" ", args) + " failed: " + output.trim());
+    }
+    return output;
   }
 
   /** Starts the node (again) on the same data and ports; returns once it accepts AMQP. */
@@ -294,7 +367,8 @@ public final class RabbitNodeProcess implements AutoCloseable {
     return HexFormat.of().formatHex(random).toUpperCase(java.util.Locale.ROOT);
   }
 
-  private static int freePort() {
+  /** A TCP port free on this machine now. */
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
