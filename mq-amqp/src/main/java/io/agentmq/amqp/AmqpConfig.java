@@ -1,5 +1,6 @@
 package io.agentmq.amqp;
 
+import com.rabbitmq.client.Address;
 import io.agentmq.api.ConfigSection;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Redaction;
@@ -30,6 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,12 +46,14 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Settings of the RabbitMQ backend, read from {@code amqp.*} and the common settings, validated
- * here with their defaults. {@code amqp.url} is parsed once, here, into the host, port, virtual
- * host and credentials the connection uses; its password never appears in logs or errors. The
- * {@code amqp.tls.*} settings of an {@code amqps://} URL become a {@link Tls}, files read here.
+ * here with their defaults. {@code amqp.url} is parsed once, here, into the nodes, virtual host and
+ * credentials the connection uses; its password never appears in logs or errors. The nodes of a
+ * cluster are listed in {@code amqp.addresses} or as several URLs in {@code amqp.url}. The {@code
+ * amqp.tls.*} settings of an {@code amqps://} URL become a {@link Tls}, files read here.
  */
 final class AmqpConfig {
   static final String URL = "url";
+  static final String ADDRESSES = "addresses";
   static final String QUEUE_TYPE = "queue_type";
   static final String PREFETCH = "prefetch";
   static final String MANAGEMENT_URL = "management_url";
@@ -69,7 +73,18 @@ final class AmqpConfig {
   static final String KEPT_GROUP = "kept";
 
   final MqConfig common;
+
+  /** The first URL of {@code amqp.url}: scheme, credentials, virtual host and URL parameters. */
   final URI url;
+
+  /**
+   * The nodes to connect to, in the order given (the client shuffles them): {@code
+   * amqp.addresses}, or the host and port of each URL in {@code amqp.url}.
+   */
+  final List<Address> addresses;
+
+  /** Whether the nodes are named apart from a single URL (several URLs or amqp.addresses). */
+  private final boolean listed;
   final String queueType;
   final int prefetch;
   final URI managementUrl;
@@ -101,6 +116,7 @@ final class AmqpConfig {
     s.rejectUnknownKeys(
         Set.of(
             URL,
+            ADDRESSES,
             QUEUE_TYPE,
             PREFETCH,
             MANAGEMENT_URL,
@@ -115,7 +131,10 @@ final class AmqpConfig {
             TLS_KEY_STORE_PASSWORD_FILE,
             TLS_VERIFY_HOSTNAME,
             TLS_SASL));
-    this.url = brokerUri(s);
+    List<URI> urls = brokerUris(s);
+    this.url = urls.get(0);
+    this.addresses = addresses(s, urls);
+    this.listed = urls.size() > 1 || s.string(ADDRESSES).isPresent();
     // As written, not as parsed: an invalid amqps:// URL is reported as such, not as amqp://.
     this.tls =
         Tls.read(
@@ -138,7 +157,7 @@ final class AmqpConfig {
       s.problem(QUEUE_TYPE, "classic or quorum");
     }
     this.prefetch = s.integer(PREFETCH, 100, 1, 65_535);
-    String host = url.getHost();
+    String host = addresses.get(0).getHost();
     this.managementUrl =
         uri(
             s,
@@ -164,13 +183,65 @@ final class AmqpConfig {
   }
 
   /**
-   * {@code amqp.url}, refused unless {@link URI} finds its host and, when it has an {@code @}, its
-   * user-info: a password with a raw {@code @} or {@code /} would otherwise move the host, and the
-   * client would connect elsewhere than the URL says (its default: localhost as guest).
+   * {@code amqp.url}: one URL, or several separated by commas (the nodes of a cluster), each
+   * refused unless {@link URI} finds its host and, when it has an {@code @}, its user-info: a
+   * password with a raw {@code @} or {@code /} would otherwise move the host, and the client would
+   * connect elsewhere than the URL says (its default: localhost as guest). Several URLs must agree
+   * on everything but host and port: one connection logs in to whichever node it reaches.
    */
-  private static URI brokerUri(ConfigSection s) {
+  private static List<URI> brokerUris(ConfigSection s) {
     String fallback = "amqp://guest:guest@127.0.0.1:5672";
     String value = s.string(URL, fallback).trim();
+    List<URI> uris = new ArrayList<>();
+    // A comma only separates URLs before a scheme: a raw ',' is legal in a password.
+    for (String part : value.split("\\s*,\\s*(?=(?i)amqps?://)")) {
+      URI uri = brokerUri(part.trim());
+      if (uri == null) {
+        s.problem(
+            URL,
+            "amqp://user:password@host[:port][/vhost] or amqps://..., with a host and with '@',"
+                + " '/', ':', '%' and other reserved characters of the user and password"
+                + " percent-encoded ('%40' for '@', '%2F' for '/', '%3A' for ':'); for the nodes"
+                + " of a cluster, whole URLs separated by commas"
+                + " (amqp://user:password@host1:5672/vhost,amqp://user:password@host2:5672/vhost)"
+                + " or one URL and amqp.addresses=host1:5672,host2:5672");
+        return List.of(URI.create(fallback));
+      }
+      uris.add(uri);
+    }
+    URI first = uris.get(0);
+    List<String> differing = new ArrayList<>();
+    if (uris.stream().anyMatch(u -> !u.getScheme().equals(first.getScheme()))) {
+      differing.add("scheme");
+    }
+    if (uris.stream().anyMatch(u -> !same(u.getRawUserInfo(), first.getRawUserInfo()))) {
+      differing.add("user or password");
+    }
+    if (uris.stream().anyMatch(u -> !vhost(u).equals(vhost(first)))) {
+      differing.add("virtual host");
+    }
+    if (uris.stream().anyMatch(u -> !same(u.getRawQuery(), first.getRawQuery()))) {
+      differing.add("parameters");
+    }
+    if (!differing.isEmpty()) {
+      s.addProblem(
+          "'amqp."
+              + URL
+              + "' ("
+              + s.sourceOf(URL)
+              + ") lists "
+              + uris.size()
+              + " URLs whose "
+              + String.join(", ", differing)
+              + " differ; the nodes of one cluster are reached with the same scheme, user,"
+              + " password, virtual host and parameters: write them alike, or give one URL and"
+              + " list the nodes in amqp.addresses=host1:5672,host2:5672");
+    }
+    return uris;
+  }
+
+  /** One URL of {@code amqp.url}, or null when it is not one (see {@link #brokerUris}). */
+  private static URI brokerUri(String value) {
     try {
       URI uri = new URI(value);
       boolean scheme = uri.getScheme() != null && Set.of("amqp", "amqps").contains(uri.getScheme());
@@ -179,18 +250,90 @@ final class AmqpConfig {
       boolean userFound =
           value.indexOf('@') < 0
               || (uri.getRawUserInfo() != null && value.indexOf('@') == value.lastIndexOf('@'));
-      if (scheme && hostFound && userFound) {
-        return uri;
-      }
+      return scheme && hostFound && userFound ? uri : null;
     } catch (URISyntaxException e) {
-      // reported below
+      return null;
     }
-    s.problem(
-        URL,
-        "amqp://user:password@host[:port][/vhost] or amqps://..., with a host and with '@', '/',"
-            + " ':', '%' and other reserved characters of the user and password percent-encoded"
-            + " ('%40' for '@', '%2F' for '/', '%3A' for ':')");
-    return URI.create(fallback);
+  }
+
+  private static boolean same(String a, String b) {
+    return a == null ? b == null : a.equals(b);
+  }
+
+  /**
+   * The nodes: {@code amqp.addresses} ({@code host[:port]} separated by commas) when set, else the
+   * host and port of each URL; the default port is the scheme's (5672, or 5671 for amqps).
+   */
+  private static List<Address> addresses(ConfigSection s, List<URI> urls) {
+    int defaultPort = urls.get(0).getScheme().equals("amqps") ? 5671 : 5672;
+    Optional<String> list = s.string(ADDRESSES);
+    if (list.isEmpty()) {
+      return urls.stream()
+          .map(u -> new Address(u.getHost(), u.getPort() == -1 ? defaultPort : u.getPort()))
+          .toList();
+    }
+    if (urls.size() > 1) {
+      s.addProblem(
+          "'amqp."
+              + ADDRESSES
+              + "' ("
+              + s.sourceOf(ADDRESSES)
+              + ") and the "
+              + urls.size()
+              + " URLs of 'amqp."
+              + URL
+              + "' ("
+              + s.sourceOf(URL)
+              + ") both name the nodes to connect to; set one: several URLs, or one URL (for the"
+              + " user, password and virtual host) and amqp.addresses");
+    }
+    String accepted =
+        "host[:port] of each node, separated by commas (e.g. rabbit1:5672,rabbit2:5672,[::1]:5673),"
+            + " without user, password or virtual host (those come from amqp.url); the port is 1"
+            + " to 65535, "
+            + defaultPort
+            + " when left out";
+    List<Address> addresses = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    String[] entries = list.get().split(",", -1);
+    for (int i = 0; i < entries.length; i++) {
+      String entry = entries[i].trim();
+      Address address = address(entry, defaultPort);
+      if (address == null) {
+        bad.add(
+            "entry "
+                + (i + 1)
+                + (entry.isEmpty() ? " is empty" : " ('" + Redaction.url(entry) + "') is not one"));
+      } else if (addresses.contains(address)) {
+        bad.add("entry " + (i + 1) + " repeats " + address);
+      } else {
+        addresses.add(address);
+      }
+    }
+    if (!bad.isEmpty()) {
+      s.problem(ADDRESSES, accepted + "; " + String.join(", ", bad));
+      return urls.stream()
+          .map(u -> new Address(u.getHost(), u.getPort() == -1 ? defaultPort : u.getPort()))
+          .toList();
+    }
+    return List.copyOf(addresses);
+  }
+
+  /** {@code host[:port]}, or null when it is something else (a URL, user-info, a path...). */
+  private static Address address(String entry, int defaultPort) {
+    if (entry.isEmpty() || entry.contains("@") || entry.contains("/") || entry.contains("?")) {
+      return null;
+    }
+    try {
+      URI uri = new URI("amqp://" + entry);
+      if (uri.getHost() == null || entry.endsWith(":")) {
+        return null;
+      }
+      int port = uri.getPort() == -1 ? defaultPort : uri.getPort();
+      return port >= 1 && port <= 65_535 ? new Address(uri.getHost(), port) : null;
+    } catch (URISyntaxException e) {
+      return null;
+    }
   }
 
   private static URI uri(ConfigSection s, String key, String fallback, String... schemes) {
@@ -231,8 +374,28 @@ final class AmqpConfig {
 
   /** The virtual host of {@link #url}: the path without its slash, "/" when empty. */
   String virtualHost() {
+    return vhost(url);
+  }
+
+  private static String vhost(URI url) {
     String path = url.getPath(); // percent-decoded by URI, '+' kept as amqp-client does
     return path == null || path.isEmpty() || path.equals("/") ? "/" : path.substring(1);
+  }
+
+  /** The hosts of {@link #addresses}, quoted, for messages: {@code 'rabbit1', 'rabbit2'}. */
+  String hosts() {
+    return addresses.stream()
+        .map(a -> "'" + a.getHost() + "'")
+        .distinct()
+        .collect(Collectors.joining(", "));
+  }
+
+  /** The ports of {@link #addresses}, for messages: {@code 5672, 5673}. */
+  String ports() {
+    return addresses.stream()
+        .map(a -> Integer.toString(a.getPort()))
+        .distinct()
+        .collect(Collectors.joining(", "));
   }
 
   /** Whether the broker is logged in to with the client certificate ({@code amqp.tls.sasl}). */
@@ -245,9 +408,27 @@ final class AmqpConfig {
     return new String[] {user, password};
   }
 
-  /** The broker's address without credentials, for messages. */
+  /**
+   * The broker's address without credentials, for messages: {@code amqp.url} redacted, or for a
+   * list of nodes {@code amqp://user:****@host1:5672,host2:5672/vhost}.
+   */
   String where() {
-    return Redaction.url(url.toString());
+    if (!listed) {
+      return Redaction.url(url.toString());
+    }
+    String info = url.getRawUserInfo();
+    String login =
+        info == null
+            ? ""
+            : (info.contains(":") ? info.substring(0, info.indexOf(':')) + ":" + Redaction.MASK : info)
+                + "@";
+    return url.getScheme()
+        + "://"
+        + login
+        + addresses.stream()
+            .map(a -> a.getHost() + ":" + a.getPort())
+            .collect(Collectors.joining(","))
+        + (url.getRawPath() == null ? "" : url.getRawPath());
   }
 
   /** The management API's address without credentials, for messages. */

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link io.agentmq.api.MessageQueue} on RabbitMQ: one connection for publishing and one for
- * consuming (so publisher flow control never stalls consumers), both recovering automatically.
+ * consuming (so publisher flow control never stalls consumers), both recovering automatically, to
+ * another node of the configured list when theirs is gone.
  */
 final class AmqpMessageQueue extends AbstractMessageQueue {
   private static final Logger log = LoggerFactory.getLogger(AmqpMessageQueue.class);
@@ -64,8 +65,9 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     this.config = config;
     ConnectionFactory factory = connectionFactory(config);
     try {
-      this.publishing = factory.newConnection("agentmq-publish");
-      this.consuming = factory.newConnection("agentmq-consume");
+      // The client tries the nodes in a shuffled order, and so does each recovery.
+      this.publishing = factory.newConnection(config.addresses, "agentmq-publish");
+      this.consuming = factory.newConnection(config.addresses, "agentmq-consume");
     } catch (Exception e) {
       throw connectFailed(config, e);
     }
@@ -99,9 +101,10 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
 
   /**
    * The client's settings: everything from {@link AmqpConfig}'s own reading of {@code amqp.url}, so
-   * that the connection goes to the host, virtual host and user the URL names and health reports
-   * (URL parameters are applied by the client from the same URL first). {@code amqps://} verifies
-   * the broker's certificate and host name.
+   * that the connection logs in to the virtual host as the user the URL names and health reports
+   * (URL parameters are applied by the client from the same URL first); the nodes are {@link
+   * AmqpConfig#addresses}, given to each {@code newConnection}. {@code amqps://} verifies the
+   * broker's certificate and host name.
    */
   private static ConnectionFactory connectionFactory(AmqpConfig config) {
     ConnectionFactory factory = new ConnectionFactory();
@@ -120,10 +123,6 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       if (config.tls.external) {
         factory.setSaslConfig(DefaultSaslConfig.EXTERNAL);
       }
-    }
-    factory.setHost(config.url.getHost());
-    if (config.url.getPort() != -1) {
-      factory.setPort(config.url.getPort());
     }
     factory.setVirtualHost(config.virtualHost());
     String[] credentials = config.credentials();
@@ -145,7 +144,12 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
    * other failure is retriable (the broker may be starting).
    */
   private static MessagingException connectFailed(AmqpConfig config, Exception e) {
-    String prefix = "cannot connect to RabbitMQ at " + config.where() + " (amqp.url, AMQP_URL): ";
+    String prefix =
+        "cannot connect to RabbitMQ at "
+            + config.where()
+            + (config.addresses.size() > 1 ? " (any of its nodes; " : " (")
+            + "amqp.url, AMQP_URL"
+            + (config.addresses.size() > 1 ? ", amqp.addresses): " : "): ");
     String problem = tlsProblem(config, e);
     if (problem != null) {
       return MessagingException.permanent(prefix + problem, e);
@@ -200,9 +204,9 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       if (t instanceof CertificateException
           && (message.startsWith("No name matching")
               || message.startsWith("No subject alternative"))) {
-        return "the broker's certificate is not issued for host '"
-            + config.url.getHost()
-            + "' ("
+        return "the broker's certificate is not issued for host "
+            + config.hosts()
+            + " ("
             + message
             + "); connect by a name the certificate holds (amqp.tls.verify_hostname = false"
             + " turns this check off)";
@@ -219,8 +223,8 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
     for (Throwable t : causes) {
       if (t instanceof SSLException
           && String.valueOf(t.getMessage()).startsWith("Unsupported or unrecognized SSL message")) {
-        return "port "
-            + config.url.getPort()
+        return (config.addresses.size() > 1 ? "ports " : "port ")
+            + config.ports()
             + " does not speak TLS (is it the plain AMQP port? RabbitMQ's TLS port is usually"
             + " 5671)";
       }
@@ -362,9 +366,14 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   @Override
   protected boolean checkBroker(Map<String, Object> details) {
     details.put("broker", config.where());
+    // The node each connection reached: after a recovery, the one it failed over to.
     if (consuming.getAddress() != null) {
       details.put(
           "connectedTo", consuming.getAddress().getHostAddress() + ":" + consuming.getPort());
+    }
+    if (publishing.getAddress() != null) {
+      details.put(
+          "publishingTo", publishing.getAddress().getHostAddress() + ":" + publishing.getPort());
     }
     if (oversizeSeen != 0 && System.nanoTime() - oversizeSeen < OVERSIZE_HEALTH_NANOS) {
       details.put("reason", oversizeReason());

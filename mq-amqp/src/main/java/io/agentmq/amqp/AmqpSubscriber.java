@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * with the cause and the attempt. {@link #close()} never triggers a resubscription.
  *
  * <p>This class is the facade: it subscribes and cancels, dispatches deliveries to its {@link
- * LaneWorker}s by key, and answers pause, resume, status and close. {@link DeliveryDedup} asks the
- * idempotency store what was handled.
+ * LaneWorker}s by key, and answers pause, resume, status and close. {@link HandledMessages} keeps
+ * the group's records in the idempotency store.
  */
 final class AmqpSubscriber implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(AmqpSubscriber.class);
@@ -100,15 +100,15 @@ final class AmqpSubscriber implements Subscriber {
                 AmqpSubscriber.this.reopen();
               }
             });
-    DeliveryDedup dedup =
-        settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE
-            ? new DeliveryDedup(
-                queue.idempotencyStore(), config.virtualHost() + "/" + settings.group())
-            : null;
+    HandledMessages handled =
+        new HandledMessages(
+            queue.idempotencyStore(),
+            config.virtualHost() + "/" + settings.group(),
+            settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE);
     this.lanes = new LaneWorker[settings.concurrency()];
     for (int i = 0; i < lanes.length; i++) {
       String name = "agentmq-amqp-" + settings.group() + "-" + i;
-      lanes[i] = new LaneWorker(name, settings, queue, channel, dedup);
+      lanes[i] = new LaneWorker(name, settings, queue, channel, handled);
       lanes[i].start();
     }
     watch(first, channel.generation());
@@ -270,7 +270,13 @@ final class AmqpSubscriber implements Subscriber {
     String laneKey = message.key().orElse(message.id());
     LaneWorker lane = lanes[Math.floorMod(laneKey.hashCode(), lanes.length)];
     lane.enqueue(
-        new Inbound(topic, message, generation, delivery.getEnvelope().getDeliveryTag(), attempt));
+        new Inbound(
+            topic,
+            message,
+            generation,
+            delivery.getEnvelope().getDeliveryTag(),
+            attempt,
+            delivery.getEnvelope().isRedeliver()));
   }
 
   @Override

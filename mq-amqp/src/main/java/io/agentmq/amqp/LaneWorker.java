@@ -1,7 +1,6 @@
 package io.agentmq.amqp;
 
 import io.agentmq.api.Delivery;
-import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.Headers;
 import io.agentmq.api.Message;
 import io.agentmq.api.Outcome;
@@ -16,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,13 +38,12 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private static final Duration MAX_STORE_WAIT = Duration.ofSeconds(5);
 
   /** Wakes a lane waiting for work when the consumer closes. */
-  private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, -1, 0);
+  private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, -1, 0, false);
 
   private final ConsumerSettings settings;
   private final AmqpMessageQueue queue;
   private final ConsumerChannel channel;
-  private final DeliveryDedup dedup;
-  private final boolean exactlyOnce;
+  private final HandledMessages handled;
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
   private final DeliveryEngine<InFlight> engine;
   private final Thread thread;
@@ -55,7 +54,14 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
    * A delivery as dispatched to a lane, with the generation of the channel that carried it, its
    * delivery tag on that channel and its attempt number.
    */
-  record Inbound(String topic, Message message, long generation, long tag, int attempt) {}
+  /**
+   * A delivery waiting for its lane.
+   *
+   * @param attempt the attempt as far as the broker knows (quorum queues count redeliveries)
+   * @param redelivered RabbitMQ's flag: an earlier delivery of it was not acknowledged
+   */
+  record Inbound(
+      String topic, Message message, long generation, long tag, int attempt, boolean redelivered) {}
 
   /** One delivery in a lane's hands: the engine's handle for it. */
   static final class InFlight {
@@ -77,12 +83,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
       ConsumerSettings settings,
       AmqpMessageQueue queue,
       ConsumerChannel channel,
-      DeliveryDedup dedup) {
+      HandledMessages handled) {
     this.settings = settings;
     this.queue = queue;
     this.channel = channel;
-    this.dedup = dedup;
-    this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
+    this.handled = handled;
     this.engine = new DeliveryEngine<>(settings, this);
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
@@ -188,8 +193,18 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   private void handle(Inbound inbound) {
     int attempt = inbound.attempt();
+    if (inbound.redelivered() && handled.countsHandlings()) {
+      // A consumer may have died while handling it: this handling is counted durably first, so a
+      // message that keeps killing its consumer runs out of attempts and is dead-lettered.
+      Integer counted = countHandling(inbound);
+      if (counted == null) {
+        channel.nack(inbound.generation(), inbound.tag()); // closing while the store is down
+        return;
+      }
+      attempt = Math.max(attempt, counted + 1);
+    }
     while (true) {
-      if (exactlyOnce) {
+      if (handled.deduplicates()) {
         Boolean seen = handledBefore(inbound);
         if (seen == null) {
           channel.nack(inbound.generation(), inbound.tag()); // closing while the store is down
@@ -238,15 +253,26 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   }
 
   /**
-   * Whether the group handled the delivery before, asking the idempotency store until it answers
-   * (an unreachable store holds the delivery and uses up no attempt, as any infrastructure
-   * failure); null if the lane stops or the channel goes meanwhile.
+   * {@link HandledMessages#countHandling}, asked until the store answers; null if the lane stops.
    */
+  private Integer countHandling(Inbound inbound) {
+    return askStore(inbound, () -> handled.countHandling(inbound.message().id()));
+  }
+
+  /** Whether the group handled the delivery before; null if the lane stops meanwhile. */
   private Boolean handledBefore(Inbound inbound) {
+    return askStore(inbound, () -> handled.seen(inbound.message().id()));
+  }
+
+  /**
+   * Asks the idempotency store until it answers: an unreachable store holds the delivery and uses
+   * up no attempt, as any infrastructure failure; null if the lane stops or the channel goes.
+   */
+  private <T> T askStore(Inbound inbound, Supplier<T> question) {
     Duration wait = Duration.ofMillis(100);
     while (true) {
       try {
-        return dedup.seen(inbound.message().id());
+        return question.get();
       } catch (RuntimeException e) {
         log.warn(
             "The idempotency store did not answer for message {} ({}); asking again in {} ms",
@@ -306,7 +332,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
       confirms[i] = queue.publisher().publish(outputs.get(i).topic(), outputs.get(i).message());
     }
     CompletableFuture.allOf(confirms).join();
-    dedup.remember(delivery.id());
+    handled.remember(delivery.id());
   }
 
   /** The lane waits out the delay itself, holding the delivery (see the class comment). */

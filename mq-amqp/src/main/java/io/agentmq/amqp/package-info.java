@@ -6,7 +6,7 @@
  * publishes with confirms (behind {@link io.agentmq.amqp.AmqpSender}); an {@link
  * io.agentmq.amqp.AmqpSubscriber} dispatches deliveries by key to {@link
  * io.agentmq.amqp.LaneWorker}s, which handle and settle them in order, with {@link
- * io.agentmq.amqp.DeliveryDedup} for exactly-once. {@link io.agentmq.amqp.AmqpAdmin} declares the
+ * io.agentmq.amqp.HandledMessages} for exactly-once. {@link io.agentmq.amqp.AmqpAdmin} declares the
  * topology (exchanges, group queues, dead letters) and {@link io.agentmq.amqp.AmqpCodec} maps
  * deliveries to messages.
  *

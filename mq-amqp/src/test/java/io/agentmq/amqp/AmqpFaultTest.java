@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.tck.fault.ConsumerKillScenario;
+import io.agentmq.tck.fault.PoisonCrashScenario;
 import io.agentmq.tck.fault.ReliabilityReport;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,6 +50,57 @@ class AmqpFaultTest {
         ReliabilityReport.record("amqp", "consumer process SIGKILL x3, at-least-once", result);
         assertThat(result.report().lost()).isEmpty();
         assertThat(result.report().acknowledged()).isEqualTo(4_000);
+      } finally {
+        queue.admin().deleteTopic(topic);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(600)
+  @DisplayName(
+      "dead-letters a message that kills its consumer process every time, once the handlings the"
+          + " durable idempotency store counted use up max_retries, and the messages behind it"
+          + " flow")
+  void poisonKillsTheConsumer() throws Exception {
+    String topic = "fault-poison-" + UUID.randomUUID().toString().substring(0, 8);
+    String group = "poison-readers";
+    try (MessageQueue queue =
+        MessageQueue.create(
+            MqConfig.builder()
+                .brokerType("amqp")
+                .set("amqp.url", AmqpTestBroker.url())
+                .declareGroups(topic, List.of(group))
+                .build())) {
+      try {
+        PoisonCrashScenario.Result result =
+            PoisonCrashScenario.run(
+                queue,
+                Map.of(
+                    "MQ_BROKER_TYPE",
+                    "amqp",
+                    "AMQP_URL",
+                    AmqpTestBroker.url(),
+                    "MQ_MAX_RETRIES",
+                    "2",
+                    "MQ_AMQP_IDEMPOTENCY_STORE",
+                    AmqpEffectivelyOnceFaultTest.STORE),
+                topic,
+                group,
+                40,
+                8,
+                dir);
+
+        System.out.println("amqp, poison crash: " + result);
+        ReliabilityReport.record(
+            "amqp",
+            "poison message kills the consumer process (max_retries 2, PostgreSQL store)",
+            result.report(),
+            result.crashes() + " crashes, then dead-lettered");
+        // The first handling (not a redelivery) and then max_retries + 1 counted ones.
+        assertThat(result.crashes()).isEqualTo(3);
+        assertThat(result.deadLetterReason()).contains("no outcome after 3 attempts");
+        assertThat(result.report().lost()).isEmpty();
       } finally {
         queue.admin().deleteTopic(topic);
       }

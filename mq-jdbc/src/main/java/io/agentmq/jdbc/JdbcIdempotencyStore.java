@@ -13,13 +13,15 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An {@link IdempotencyStore} in a PostgreSQL table, {@value #TABLE} (created if missing): one row
- * per (scope, message id), written before the consumer acknowledges, so it survives the consumer's
- * process. Rows older than the retention are ignored, and deleted at most once per {@link
- * #PURGE_EVERY}. Connections come from a small HikariCP pool; thread-safe.
+ * An {@link IdempotencyStore} in PostgreSQL tables (created if missing): {@value #TABLE}, one row
+ * per (scope, message id) handled, written before the consumer acknowledges, so it survives the
+ * consumer's process; and {@value #HANDLINGS}, the handlings of redelivered messages. Rows older
+ * than the retention are ignored, and deleted at most once per {@link #PURGE_EVERY}. Connections
+ * come from a small HikariCP pool; thread-safe.
  */
 public final class JdbcIdempotencyStore implements IdempotencyStore {
   static final String TABLE = "agentmq_idempotency";
+  static final String HANDLINGS = "agentmq_handlings";
   static final Duration PURGE_EVERY = Duration.ofMinutes(1);
 
   private static final String CREATE =
@@ -39,6 +41,24 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
           + " ON CONFLICT (scope, message_id) DO UPDATE SET recorded_at = now()";
   private static final String PURGE =
       "DELETE FROM " + TABLE + " WHERE recorded_at < now() - ? * INTERVAL '1 millisecond'";
+  private static final String CREATE_HANDLINGS =
+      "CREATE TABLE IF NOT EXISTS "
+          + HANDLINGS
+          + " (scope VARCHAR(512) NOT NULL, message_id VARCHAR(512) NOT NULL,"
+          + " handlings INTEGER NOT NULL, first_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+          + " PRIMARY KEY (scope, message_id))";
+  private static final String COUNT_HANDLING =
+      "INSERT INTO "
+          + HANDLINGS
+          + " AS h (scope, message_id, handlings) VALUES (?, ?, 1)"
+          + " ON CONFLICT (scope, message_id) DO UPDATE SET"
+          + " handlings = CASE WHEN h.first_at < now() - ? * INTERVAL '1 millisecond' THEN 1"
+          + " ELSE h.handlings + 1 END,"
+          + " first_at = CASE WHEN h.first_at < now() - ? * INTERVAL '1 millisecond' THEN now()"
+          + " ELSE h.first_at END"
+          + " RETURNING handlings";
+  private static final String PURGE_HANDLINGS =
+      "DELETE FROM " + HANDLINGS + " WHERE first_at < now() - ? * INTERVAL '1 millisecond'";
 
   private final HikariDataSource pool;
   private final long retentionMillis;
@@ -78,6 +98,7 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
     try (Connection c = pool.getConnection();
         Statement s = c.createStatement()) {
       s.execute(CREATE);
+      s.execute(CREATE_HANDLINGS);
     } catch (SQLException e) {
       // Two processes creating the table at once: one wins, the other sees a duplicate type.
       if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
@@ -128,6 +149,33 @@ public final class JdbcIdempotencyStore implements IdempotencyStore {
       s.setLong(1, retentionMillis);
       s.executeUpdate();
     }
+    try (PreparedStatement s = c.prepareStatement(PURGE_HANDLINGS)) {
+      s.setLong(1, retentionMillis);
+      s.executeUpdate();
+    }
+  }
+
+  @Override
+  public int countHandling(String scope, String id) {
+    try (Connection c = pool.getConnection();
+        PreparedStatement s = c.prepareStatement(COUNT_HANDLING)) {
+      s.setString(1, scope);
+      s.setString(2, id);
+      s.setLong(3, retentionMillis);
+      s.setLong(4, retentionMillis);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw MessagingException.retriable(
+          "counting a handling in the idempotency store failed: " + e.getMessage(), null);
+    }
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
   }
 
   @Override

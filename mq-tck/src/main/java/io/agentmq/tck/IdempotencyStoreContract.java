@@ -100,6 +100,47 @@ public abstract class IdempotencyStoreContract {
   }
 
   @Test
+  @DisplayName("counts the handlings of a message 1, 2, 3, apart for each scope and id")
+  void countsHandlings() {
+    String scope = scope();
+    try (IdempotencyStore store = open(Duration.ofMinutes(10))) {
+      assertThat(store.countHandling(scope, "m-1")).isEqualTo(1);
+      assertThat(store.countHandling(scope, "m-1")).isEqualTo(2);
+      assertThat(store.countHandling(scope, "m-2")).isEqualTo(1);
+      assertThat(store.countHandling(scope(), "m-1")).isEqualTo(1);
+      assertThat(store.countHandling(scope, "m-1")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  @DisplayName("starts a count over once it is older than the retention")
+  void countsStartOverAfterRetention() {
+    String scope = scope();
+    try (IdempotencyStore store = open(Duration.ofMillis(300))) {
+      store.countHandling(scope, "m-1");
+      store.countHandling(scope, "m-1");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollDelay(Duration.ofMillis(400))
+          .until(() -> true);
+      assertThat(store.countHandling(scope, "m-1")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @DisplayName("a durable store keeps counting across a reopening; an in-process one starts over")
+  void countsSurviveReopening() {
+    String scope = scope();
+    try (IdempotencyStore first = open(Duration.ofMinutes(10))) {
+      first.countHandling(scope, "m-1");
+    }
+    try (IdempotencyStore second = open(Duration.ofMinutes(10))) {
+      assertThat(second.countHandling(scope, "m-1")).isEqualTo(durable() ? 2 : 1);
+      assertThat(second.durable()).isEqualTo(durable());
+    }
+  }
+
+  @Test
   @DisplayName("a durable store remembers what a closed one recorded; an in-process one does not")
   void survivesReopening() {
     String scope = scope();

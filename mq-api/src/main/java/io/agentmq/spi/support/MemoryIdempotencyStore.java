@@ -12,6 +12,9 @@ import java.util.Map;
 public final class MemoryIdempotencyStore implements IdempotencyStore {
   private final long retentionNanos;
   private final LinkedHashMap<Map.Entry<String, String>, Long> recorded = new LinkedHashMap<>();
+  private final LinkedHashMap<Map.Entry<String, String>, Count> handlings = new LinkedHashMap<>();
+
+  private record Count(int n, long since) {}
 
   public MemoryIdempotencyStore(Duration retention) {
     this.retentionNanos = retention.toNanos();
@@ -30,6 +33,24 @@ public final class MemoryIdempotencyStore implements IdempotencyStore {
   @Override
   public synchronized void record(String scope, String id) {
     recorded.put(Map.entry(scope, id), System.nanoTime());
+  }
+
+  @Override
+  public synchronized int countHandling(String scope, String id) {
+    long now = System.nanoTime();
+    var it = handlings.values().iterator();
+    while (it.hasNext() && now - it.next().since() > retentionNanos) {
+      it.remove();
+    }
+    Count count = handlings.get(Map.entry(scope, id));
+    int n = count == null ? 1 : count.n() + 1;
+    handlings.put(Map.entry(scope, id), new Count(n, count == null ? now : count.since()));
+    return n;
+  }
+
+  @Override
+  public boolean durable() {
+    return false;
   }
 
   @Override
