@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.tck.fault.ConsumerKillScenario;
+import io.agentmq.tck.fault.FrozenConsumerScenario;
 import io.agentmq.tck.fault.PoisonCrashScenario;
 import io.agentmq.tck.fault.ReliabilityReport;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -101,6 +103,51 @@ class AmqpFaultTest {
         assertThat(result.crashes()).isEqualTo(3);
         assertThat(result.deadLetterReason()).contains("no outcome after 3 attempts");
         assertThat(result.report().lost()).isEmpty();
+      } finally {
+        queue.admin().deleteTopic(topic);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(600)
+  @DisplayName(
+      "loses no acknowledged message when a consumer process is frozen with SIGSTOP past its"
+          + " heartbeat timeout: RabbitMQ closes its connection and requeues what it held for the"
+          + " other consumer, and the thawed zombie's work is counted as duplicates")
+  void consumerProcessFrozen() throws Exception {
+    String topic = "fault-frozen-" + UUID.randomUUID().toString().substring(0, 8);
+    String group = "frozen-readers";
+    try (MessageQueue queue =
+        MessageQueue.create(
+            MqConfig.builder()
+                .brokerType("amqp")
+                .set("amqp.url", AmqpTestBroker.url())
+                .declareGroups(topic, List.of(group))
+                .build())) {
+      try {
+        FrozenConsumerScenario.Result result =
+            FrozenConsumerScenario.run(
+                queue,
+                Map.of("MQ_BROKER_TYPE", "amqp", "AMQP_URL", AmqpTestBroker.url()),
+                topic,
+                group,
+                6_000,
+                Duration.ofSeconds(30),
+                dir);
+
+        System.out.println("amqp, consumer frozen 30 s: " + result);
+        ReliabilityReport.record(
+            "amqp",
+            "consumer process frozen (SIGSTOP) 30 s, past its 10 s heartbeat",
+            result.report(),
+            result.handledByOtherWhileFrozen()
+                + " handled by the other consumer meanwhile; "
+                + result.duplicatesByZombie()
+                + " of the duplicates by the thawed zombie");
+        assertThat(result.report().lost()).isEmpty();
+        assertThat(result.report().acknowledged()).isEqualTo(6_000);
+        assertThat(result.handledByOtherWhileFrozen()).isPositive();
       } finally {
         queue.admin().deleteTopic(topic);
       }

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -254,19 +255,29 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** Starts the broker (again) on the same port and data, and waits until it accepts clients. */
   public void startAgain() throws IOException, InterruptedException {
     process = java("kafka.Kafka", properties.toString()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    awaitListening(process, port, dir.resolve("broker.log"), Duration.ofSeconds(60));
+  }
+
+  /**
+   * Waits until {@code process}, a broker starting, accepts connections on {@code port} of
+   * 127.0.0.1; fails naming {@code log} when it exits first or is not listening {@code within}.
+   */
+  static void awaitListening(Process process, int port, Path log, Duration within)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IOException("the Kafka broker exited; see " + dir.resolve("broker.log"));
+        throw new IOException("the Kafka broker exited; see " + log);
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
         return;
       } catch (IOException notYet) {
-        Thread.sleep(200);
+        Thread.sleep(200); // polling a port: there is no event to wait on
       }
     }
-    throw new IOException("the Kafka broker did not listen on " + port + " within 60 s");
+    throw new IOException(
+        "the Kafka broker did not listen on " + port + " within " + within.toSeconds() + " s");
   }
 
   /** Stops the broker process (SIGTERM: a controlled shutdown) and waits for it to end. */
@@ -303,15 +314,24 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   private ProcessBuilder java(String mainClass, List<String> args) {
+    String log = mainClass.equals("kafka.Kafka") ? "broker.log" : "format.log";
+    return java(mainClass, args, "512m", dir.resolve(log));
+  }
+
+  /**
+   * A JVM on this test class path running {@code mainClass} (the broker, {@code kafka.Kafka}, or
+   * the storage tool) with at most {@code heap} of heap, its output appended to {@code log}.
+   */
+  static ProcessBuilder java(String mainClass, List<String> args, String heap, Path log) {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command =
-        new java.util.ArrayList<>(
-            List.of(javaBin, "-Xmx512m", "-cp", System.getProperty("java.class.path"), mainClass));
+        new ArrayList<>(
+            List.of(
+                javaBin, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(args);
-    String log = mainClass.equals("kafka.Kafka") ? "broker.log" : "format.log";
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
   }
 
   /** A port free on 127.0.0.1 now, e.g. for a listener a proxy will forward to. */

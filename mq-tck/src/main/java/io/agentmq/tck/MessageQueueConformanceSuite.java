@@ -106,6 +106,14 @@ public abstract class MessageQueueConformanceSuite {
     return false;
   }
 
+  /**
+   * The replication factor a topic created with the broker's default gets: 1 on a single node; a
+   * cluster's test says its {@code default.replication.factor}.
+   */
+  protected int brokerDefaultReplication() {
+    return 1;
+  }
+
   @AfterEach
   void closeResources() throws Exception {
     for (AutoCloseable resource : resources) {
@@ -1146,7 +1154,7 @@ public abstract class MessageQueueConformanceSuite {
       assertThat(described.name()).isEqualTo(topic);
       assertThat(described.partitions())
           .isEqualTo(capabilities().has(Capability.PARTITIONS) ? 3 : 1);
-      assertThat(described.replicationFactor()).isEqualTo(1);
+      assertThat(described.replicationFactor()).isEqualTo(brokerDefaultReplication());
 
       assertThat(queue.admin().deleteTopic(topic)).isTrue();
       await().atMost(Inbox.TIMEOUT).until(() -> !queue.admin().listTopics().contains(topic));
