@@ -251,9 +251,16 @@ final class PartitionWorker implements Settlement<Void> {
     }
   }
 
-  /** Whether records may be handed out: running, not paused, revoked or waiting for a seek. */
+  /**
+   * Whether records may be handed out: running, not paused, revoked or waiting for a seek, and the
+   * member's assignment is not in doubt ({@link RunState#membershipInDoubt}).
+   */
   boolean mayHandle() {
-    return state.running() && !revoked && !seeks.pending() && !state.paused();
+    return state.running()
+        && !revoked
+        && !seeks.pending()
+        && !state.paused()
+        && !state.membershipInDoubt();
   }
 
   /** Handing out stopped other than for a seek: the consumer closes, is paused or lost this. */

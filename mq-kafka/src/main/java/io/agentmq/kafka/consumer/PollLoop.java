@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -57,6 +58,7 @@ final class PollLoop implements Runnable {
 
   private final CountDownLatch firstAssignment = new CountDownLatch(1);
   private volatile long lastPollNanos = System.nanoTime();
+  private final long sessionNanos;
   private volatile Throwable failure;
   private volatile long lag = -1;
 
@@ -71,6 +73,8 @@ final class PollLoop implements Runnable {
     this.consumer = consumer;
     this.settings = settings;
     this.pollTimeout = link.pollTimeout();
+    this.sessionNanos = sessionTimeout(link).toNanos();
+    state.sessionTimeout(sessionNanos);
     this.state = state;
     this.workers = workers;
     this.transactions = transactions;
@@ -122,6 +126,14 @@ final class PollLoop implements Runnable {
     return failure;
   }
 
+  /** {@code session.timeout.ms} of the consumer's properties, else Kafka's default (45 s). */
+  private static Duration sessionTimeout(QueueLink link) {
+    Object configured = link.consumerProperties().get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+    return configured == null
+        ? Duration.ofSeconds(45)
+        : Duration.ofMillis(Long.parseLong(configured.toString().trim()));
+  }
+
   /** Records behind the end of the assigned partitions, updated about every second; -1 before. */
   long lag() {
     return lag;
@@ -166,7 +178,20 @@ final class PollLoop implements Runnable {
         } catch (WakeupException e) {
           continue;
         }
-        lastPollNanos = System.nanoTime();
+        long polledAt = System.nanoTime();
+        if (polledAt - lastPollNanos > sessionNanos) {
+          // Frozen (SIGSTOP, a long GC pause) past the session: the group may have given the
+          // partitions away. Nothing is handed out until a rebalance says what is still ours.
+          log.warn(
+              "Consumer of group {} did not poll for {} ms, longer than its session: holding its"
+                  + " records until the group confirms its assignment",
+              settings.group(),
+              TimeUnit.NANOSECONDS.toMillis(polledAt - lastPollNanos));
+          state.rejoining(true);
+          consumer.enforceRebalance("poll gap longer than the session timeout");
+        }
+        lastPollNanos = polledAt;
+        state.polled(polledAt);
         if (exactlyOnce) {
           transactions.groupMetadata(consumer.groupMetadata());
         }
@@ -275,6 +300,10 @@ final class PollLoop implements Runnable {
   private void assigned() {
     if (exactlyOnce) {
       transactions.groupMetadata(consumer.groupMetadata());
+    }
+    if (state.membershipInDoubt()) {
+      state.rejoining(false);
+      partitions.values().forEach(PartitionWorker::kick);
     }
     firstAssignment.countDown();
   }

@@ -10,6 +10,9 @@ final class RunState {
   private volatile boolean paused;
   private volatile boolean aborted;
   private volatile Throwable handlerError;
+  private volatile long polledAt = System.nanoTime();
+  private volatile boolean rejoining;
+  private volatile long sessionNanos = Long.MAX_VALUE;
 
   boolean running() {
     return running;
@@ -38,6 +41,31 @@ final class RunState {
 
   void abort() {
     aborted = true;
+  }
+
+  /** The group's session timeout: a poll loop silent longer may have lost its partitions. */
+  void sessionTimeout(long nanos) {
+    sessionNanos = nanos;
+  }
+
+  /** The poll loop's call to poll() returned at {@code nanos}. */
+  void polled(long nanos) {
+    polledAt = nanos;
+  }
+
+  /** The poll loop asked the group to rebalance, or the rebalance it asked for completed. */
+  void rejoining(boolean asked) {
+    rejoining = asked;
+  }
+
+  /**
+   * Whether this member may have lost its partitions without being told yet: the poll loop has not
+   * returned from a poll for longer than the session (the process was frozen, a long GC pause), or
+   * it asked the group to rebalance for that reason and the new assignment has not come. No record
+   * is handed out meanwhile, so a thawed zombie does not handle what the group gave away.
+   */
+  boolean membershipInDoubt() {
+    return rejoining || System.nanoTime() - polledAt > sessionNanos;
   }
 
   /** The first VirtualMachineError a handler ended with, or null: the JVM may not be sound. */
