@@ -150,7 +150,7 @@ final class AmqpAdmin implements Admin {
 
   @Override
   public boolean deleteGroup(String group) {
-    JsonNode queues = get("/api/queues/" + vhost() + "?columns=name").orElseThrow();
+    JsonNode queues = get("/api/queues/" + vhost() + "?columns=name,type").orElseThrow();
     Set<String> topics = listTopics();
     boolean found = false;
     for (JsonNode q : queues) {
@@ -158,9 +158,19 @@ final class AmqpAdmin implements Admin {
       if (name.endsWith("." + group)
           && topics.contains(name.substring(0, name.length() - group.length() - 1))) {
         // if-unused: the broker itself refuses while a consumer is attached (the management
-        // API's consumer counts lag by seconds).
+        // API's consumer counts lag by seconds). Quorum queues refuse if-unused (with a
+        // connection error): the consumer count is asked over AMQP first instead.
+        boolean quorum = q.path("type").asText().equals("quorum");
         try (Channel ch = connection.createChannel()) {
-          ch.queueDelete(name, true, false);
+          if (quorum) {
+            int consumers = ch.queueDeclarePassive(name).getConsumerCount();
+            if (consumers > 0) {
+              throw new IllegalStateException(consumers + " consumer(s) attached");
+            }
+            ch.queueDelete(name);
+          } else {
+            ch.queueDelete(name, true, false);
+          }
         } catch (IOException | RuntimeException e) {
           throw new IllegalStateException(
               "group '"

@@ -78,13 +78,14 @@ final class AmqpConfig {
   final URI url;
 
   /**
-   * The nodes to connect to, in the order given (the client shuffles them): {@code
-   * amqp.addresses}, or the host and port of each URL in {@code amqp.url}.
+   * The nodes to connect to, in the order given (the client shuffles them): {@code amqp.addresses},
+   * or the host and port of each URL in {@code amqp.url}.
    */
   final List<Address> addresses;
 
   /** Whether the nodes are named apart from a single URL (several URLs or amqp.addresses). */
   private final boolean listed;
+
   final String queueType;
   final int prefetch;
   final URI managementUrl;
@@ -194,14 +195,15 @@ final class AmqpConfig {
     String value = s.string(URL, fallback).trim();
     List<URI> uris = new ArrayList<>();
     // A comma only separates URLs before a scheme: a raw ',' is legal in a password.
-    for (String part : value.split("\\s*,\\s*(?=(?i)amqps?://)")) {
+    for (String part : value.split("\\s*,\\s*(?=amqps?://)")) {
       URI uri = brokerUri(part.trim());
       if (uri == null) {
         s.problem(
             URL,
             "amqp://user:password@host[:port][/vhost] or amqps://..., with a host and with '@',"
                 + " '/', ':', '%' and other reserved characters of the user and password"
-                + " percent-encoded ('%40' for '@', '%2F' for '/', '%3A' for ':'); for the nodes"
+                + " percent-encoded ('%40' for '@', '%2F' for '/', '%3A' for ':', '%2C' for ','"
+                + " in a virtual host); for the nodes"
                 + " of a cluster, whole URLs separated by commas"
                 + " (amqp://user:password@host1:5672/vhost,amqp://user:password@host2:5672/vhost)"
                 + " or one URL and amqp.addresses=host1:5672,host2:5672");
@@ -250,7 +252,9 @@ final class AmqpConfig {
       boolean userFound =
           value.indexOf('@') < 0
               || (uri.getRawUserInfo() != null && value.indexOf('@') == value.lastIndexOf('@'));
-      return scheme && hostFound && userFound ? uri : null;
+      // A raw ',' in the virtual host is a list of nodes written as one URL ("/vh,host2:5672").
+      boolean oneVhost = uri.getRawPath() == null || !uri.getRawPath().contains(",");
+      return scheme && hostFound && userFound && oneVhost ? uri : null;
     } catch (URISyntaxException e) {
       return null;
     }
@@ -420,7 +424,9 @@ final class AmqpConfig {
     String login =
         info == null
             ? ""
-            : (info.contains(":") ? info.substring(0, info.indexOf(':')) + ":" + Redaction.MASK : info)
+            : (info.contains(":")
+                    ? info.substring(0, info.indexOf(':')) + ":" + Redaction.MASK
+                    : info)
                 + "@";
     return url.getScheme()
         + "://"

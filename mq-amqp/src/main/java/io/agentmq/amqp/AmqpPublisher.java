@@ -226,6 +226,9 @@ final class AmqpPublisher implements AutoCloseable {
     final Map<Long, String> publishIds = new ConcurrentHashMap<>();
     final Set<String> returned = ConcurrentHashMap.newKeySet();
 
+    /** RabbitMQ refused a publish on this channel: the next publish opens a new one. */
+    volatile boolean nacked;
+
     Incarnation(PublishChannel slot, Channel channel) throws IOException {
       this.slot = slot;
       this.channel = channel;
@@ -297,6 +300,7 @@ final class AmqpPublisher implements AutoCloseable {
     }
 
     private void nacked(long seq, boolean multiple) {
+      nacked = true;
       for (Map.Entry<Long, Pending> e : take(seq, multiple)) {
         Pending p = e.getValue();
         String publishId = publishIds.remove(e.getKey());
@@ -359,6 +363,17 @@ final class AmqpPublisher implements AutoCloseable {
      */
     private boolean publishNow(Pending p) {
       try {
+        if (current.nacked && connection.isOpen()) {
+          // RabbitMQ refused a publish on it: a quorum queue that lost its majority keeps refusing
+          // a channel's publishes after the majority is back, while a new channel's go through.
+          // Its unconfirmed publishes join the backlog (the shutdown listener) and go again.
+          current.channel.abort();
+          if (!backlog.isEmpty()) {
+            enqueue(p); // behind nothing published before it: the backlog goes first, in order
+            startDrainer();
+            return false;
+          }
+        }
         if (!current.channel.isOpen() && connection.isOpen()) {
           // Closed by a channel error, not by the connection: auto-recovery will not reopen it.
           current = new Incarnation(this, connection.createChannel());

@@ -212,7 +212,9 @@ public final class RabbitNodeProcess implements AutoCloseable {
   public String rabbitmqctl(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(CTL_SCRIPT.toString(), "-n", nodeName()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // In the node's directory: an Erlang crash dump of the CLI lands there, not in the module.
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile());
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(k -> k.startsWith("RABBITMQ_"));
     env.put("HOME", dir.resolve("home").toString()); // its cookie
@@ -274,6 +276,31 @@ public final class RabbitNodeProcess implements AutoCloseable {
             + settings.amqpPort()
             + " within 90 s; see "
             + dir.resolve("log"));
+  }
+
+  /** Whether the node's Erlang VM runs now (started, and neither killed nor stopped since). */
+  public boolean running() {
+    return beam != null && beam.isAlive();
+  }
+
+  /**
+   * Returns once the node accepts AMQP, e.g. after {@code rabbitmqctl start_app}; fails when it
+   * does not within 90 s.
+   */
+  public void awaitAmqp() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!acceptsAmqp()) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(
+            "RabbitMQ node "
+                + settings.nodeName()
+                + " did not accept AMQP on "
+                + settings.amqpPort()
+                + " within 90 s; see "
+                + dir.resolve("log"));
+      }
+      Thread.sleep(200);
+    }
   }
 
   /** The OS process id of the node's Erlang VM. */
