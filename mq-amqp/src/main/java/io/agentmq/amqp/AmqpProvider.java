@@ -14,7 +14,10 @@ public final class AmqpProvider implements MessageQueueProvider {
     return NAME;
   }
 
-  /** {@code AMQP_URL}: the broker's URL, credentials included. */
+  /**
+   * {@code AMQP_URL}: the broker's URL, credentials included; for a cluster, several URLs separated
+   * by commas.
+   */
   @Override
   public Map<String, String> environmentAliases() {
     return Map.of("AMQP_URL", "url");

@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * transaction ({@link TransactionalDrain}). How records reach the handler is picked once from the
  * settings ({@link DrainStrategy#of}).
  *
- * <p>A member whose poll loop was silent longer than the group's session (the process was frozen,
- * a long GC pause) may have lost its partitions without knowing: it hands nothing out, asks the
- * group to rebalance, and goes on with what the new assignment gives it ({@link
+ * <p>A member whose poll loop was silent longer than the group's session (the process was frozen, a
+ * long GC pause) may have lost its partitions without knowing: it hands nothing out, asks the group
+ * to rebalance, and goes on with what the new assignment gives it ({@link
  * RunState#membershipInDoubt}), so a thawed zombie does not handle what the group gave away.
  *
  * <p>A poll loop that fails (the client threw something fatal, e.g. another member fenced its
