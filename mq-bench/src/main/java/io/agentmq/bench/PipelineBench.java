@@ -83,14 +83,16 @@ final class PipelineBench {
 
   private PipelineLoad.Result run(Backend backend, boolean dryRun, int requests) throws Exception {
     String prefix = "bench" + ProcessHandle.current().pid() + "-" + (++runs) + ".";
+    Path repo = DemoRepository.create(Files.createTempDirectory("agentmq-bench-repo-"));
     MqConfig.Builder b =
         backend
             .configure()
             .apply(AgentsConfig.register(MqConfig.builder()))
-            .set("agents.topic_prefix", prefix);
+            .set("agents.topic_prefix", prefix)
+            // The coding agent changes only the working copies it is allowed.
+            .set("agents.coding.repos", repo.toString());
     MqConfig config = AgentsConfig.withReaders(b);
     PipelineTopics topics = AgentsConfig.of(config).topics();
-    Path repo = DemoRepository.create(Files.createTempDirectory("agentmq-bench-repo-"));
     List<Module> modules = new ArrayList<>();
     if (dryRun) {
       modules.add(Pipeline.binding(CodingAgent.class, new DryRunCodingAgent()));
