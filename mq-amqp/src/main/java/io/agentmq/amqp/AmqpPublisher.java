@@ -38,14 +38,12 @@ import java.util.function.Function;
  * before them.
  *
  * <p>Each opening of a channel has its own bookkeeping ({@link Incarnation}): confirms and returns
- * of one never touch the publishes of another, and every publish carries a unique {@value
- * #PUBLISH_ID} header, so a returned message is matched exactly even if the same message id is
- * published twice.
+ * of one never touch the publishes of another. RabbitMQ sends a publish's {@code basic.return}
+ * before its {@code basic.ack}, and in publish order, so a return belongs to the earliest
+ * unconfirmed, not yet returned publish of its channel with the same exchange, routing key and
+ * message id; nothing needs to travel in the message to match it.
  */
 final class AmqpPublisher implements AutoCloseable {
-  /** Unique per publish attempt; matches a basic.return to its publish. */
-  static final String PUBLISH_ID = AmqpCodec.PUBLISH_ID;
-
   private static final long RETRY_MILLIS = 100;
 
   private final Connection connection;
@@ -56,12 +54,13 @@ final class AmqpPublisher implements AutoCloseable {
   private final AtomicLong nextChannel = new AtomicLong();
   private final List<PublishChannel> channels = new CopyOnWriteArrayList<>();
   private final Set<Pending> inFlight = ConcurrentHashMap.newKeySet();
-  private final AtomicLong publishCounter = new AtomicLong();
   private final AtomicLong publishOrder = new AtomicLong();
 
   private final class Pending {
     final String exchange;
     final Message message;
+    final String routingKey;
+    final com.rabbitmq.client.AMQP.BasicProperties properties;
     final CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
     final long deadline;
 
@@ -71,6 +70,8 @@ final class AmqpPublisher implements AutoCloseable {
     Pending(String exchange, Message message) {
       this.exchange = exchange;
       this.message = message;
+      this.routingKey = AmqpCodec.routingKey(message);
+      this.properties = AmqpCodec.toProperties(message);
       this.deadline = System.nanoTime() + sendTimeoutNanos;
     }
   }
@@ -223,8 +224,9 @@ final class AmqpPublisher implements AutoCloseable {
     final PublishChannel slot;
     final Channel channel;
     final NavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
-    final Map<Long, String> publishIds = new ConcurrentHashMap<>();
-    final Set<String> returned = ConcurrentHashMap.newKeySet();
+
+    /** Sequence numbers of unconfirmed publishes RabbitMQ returned. */
+    final Set<Long> returned = ConcurrentHashMap.newKeySet();
 
     /** RabbitMQ refused a publish on this channel: the next publish opens a new one. */
     volatile boolean nacked;
@@ -236,12 +238,14 @@ final class AmqpPublisher implements AutoCloseable {
       channel.addConfirmListener(this::acked, this::nacked);
       channel.addReturnListener(
           r -> {
-            Object id =
-                r.getProperties().getHeaders() == null
-                    ? null
-                    : r.getProperties().getHeaders().get(PUBLISH_ID);
-            if (id != null) {
-              returned.add(id.toString());
+            for (Map.Entry<Long, Pending> e : unconfirmed.entrySet()) {
+              Pending p = e.getValue();
+              if (p.exchange.equals(r.getExchange())
+                  && p.routingKey.equals(r.getRoutingKey())
+                  && p.message.id().equals(r.getProperties().getMessageId())
+                  && returned.add(e.getKey())) {
+                return;
+              }
             }
           });
       channel.addShutdownListener(
@@ -256,26 +260,17 @@ final class AmqpPublisher implements AutoCloseable {
               slot.enqueue(e.getValue());
             }
             returned.clear();
-            publishIds.clear();
             slot.startDrainer();
           });
     }
 
     void publish(Pending p) throws IOException {
       long seq = channel.getNextPublishSeqNo();
-      String publishId = Long.toString(publishCounter.incrementAndGet());
       unconfirmed.put(seq, p);
-      publishIds.put(seq, publishId);
       try {
-        channel.basicPublish(
-            p.exchange,
-            "",
-            true,
-            AmqpCodec.toProperties(p.message, publishId),
-            p.message.payload());
+        channel.basicPublish(p.exchange, p.routingKey, true, p.properties, p.message.payload());
       } catch (IOException | RuntimeException e) {
         unconfirmed.remove(seq);
-        publishIds.remove(seq);
         throw e;
       }
     }
@@ -283,8 +278,7 @@ final class AmqpPublisher implements AutoCloseable {
     private void acked(long seq, boolean multiple) {
       for (Map.Entry<Long, Pending> e : take(seq, multiple)) {
         Pending p = e.getValue();
-        String publishId = publishIds.remove(e.getKey());
-        if (publishId != null && returned.remove(publishId)) {
+        if (returned.remove(e.getKey())) {
           p.result.completeExceptionally(
               MessagingException.permanent(
                   "no queue is bound to topic '"
@@ -303,10 +297,7 @@ final class AmqpPublisher implements AutoCloseable {
       nacked = true;
       for (Map.Entry<Long, Pending> e : take(seq, multiple)) {
         Pending p = e.getValue();
-        String publishId = publishIds.remove(e.getKey());
-        if (publishId != null) {
-          returned.remove(publishId);
-        }
+        returned.remove(e.getKey());
         p.result.completeExceptionally(
             MessagingException.retriable(
                 "RabbitMQ refused message " + p.message.id() + " to '" + p.exchange + "' (nack)"));

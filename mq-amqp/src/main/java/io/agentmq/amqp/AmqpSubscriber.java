@@ -259,7 +259,8 @@ final class AmqpSubscriber implements Subscriber {
             delivery.getProperties(),
             delivery.getBody(),
             delivery.getEnvelope().getDeliveryTag(),
-            queueName);
+            queueName,
+            delivery.getEnvelope().getRoutingKey());
     int attempt = 1;
     Map<String, Object> headers = delivery.getProperties().getHeaders();
     if (headers != null && headers.get("x-delivery-count") instanceof Number count) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.agentmq.api.MqConfig;
 import io.agentmq.tck.Capabilities;
-import io.agentmq.tck.Capabilities.Capability;
 import io.agentmq.tck.MessageQueueConformanceSuite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,9 +33,7 @@ class AmqpClusterConformanceTest extends MessageQueueConformanceSuite {
   /** As {@link AmqpConformanceTest}: a cluster and quorum queues change nothing it promises. */
   @Override
   protected Capabilities capabilities() {
-    return Capabilities.all()
-        .without(
-            Capability.EXACTLY_ONCE, Capability.NEW_GROUP_READS_HISTORY, Capability.PARTITIONS);
+    return AmqpConformanceTest.RABBITMQ;
   }
 
   @Override

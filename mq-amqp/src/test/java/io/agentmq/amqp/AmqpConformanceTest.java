@@ -15,13 +15,19 @@ class AmqpConformanceTest extends MessageQueueConformanceSuite {
    * missing: exactly-once (RabbitMQ cannot make a publish and an ack atomic; the backend's
    * "effectively once" de-duplicates within a window, in one process), a new group reading history
    * (a group's queue gets what is published after it is declared), and partitions (a topic is one
-   * exchange).
+   * exchange). Publish times are whole seconds (the AMQP {@code timestamp} property).
    */
+  static final Capabilities RABBITMQ =
+      Capabilities.all()
+          .without(
+              Capability.EXACTLY_ONCE,
+              Capability.NEW_GROUP_READS_HISTORY,
+              Capability.PARTITIONS,
+              Capability.MILLISECOND_TIMESTAMPS);
+
   @Override
   protected Capabilities capabilities() {
-    return Capabilities.all()
-        .without(
-            Capability.EXACTLY_ONCE, Capability.NEW_GROUP_READS_HISTORY, Capability.PARTITIONS);
+    return RABBITMQ;
   }
 
   /** The broker outlives the test run: its exchanges and durable queues would pile up. */

@@ -1,14 +1,18 @@
 package io.agentmq.api;
 
 /**
- * Names of the headers every backend carries on the wire (all values are strings).
- *
- * <p>{@link Message#id()} and {@link Message#timestamp()} travel as {@link #ID} and {@link
- * #TIMESTAMP}; backends map them to and from the message fields, so they do not appear in {@link
- * Message#headers()}.
+ * Names of the envelope's fields in {@link Message#headers()}, and of the headers that carry them
+ * where a broker has no field of its own (all values are strings). RabbitMQ carries {@link #TYPE},
+ * {@link #CONTENT_TYPE} and {@link #CORRELATION_ID} on its {@code type}, {@code content-type} and
+ * {@code correlation-id} properties; Kafka in headers of these names. {@link Message#id()} and
+ * {@link Message#timestamp()} are message fields, never in {@link Message#headers()}; the mapping
+ * per backend is in {@code docs/architecture.md} ("The wire").
  */
 public final class Headers {
-  /** Unique message id (a UUID unless the sender gave one). */
+  /**
+   * Message id on Kafka, sent only when the id is known at send time (see {@link
+   * Message#knownId()}); RabbitMQ uses its {@code message-id} property. Read from either.
+   */
   public static final String ID = "mq-id";
 
   /** Protobuf full name of the payload, e.g. {@code com.example.v1.OrderPlaced}. */
@@ -17,7 +21,11 @@ public final class Headers {
   /** {@code application/x-protobuf} (default), {@code application/json} or {@code text/base64}. */
   public static final String CONTENT_TYPE = "mq-content-type";
 
-  /** Publish time in epoch milliseconds. */
+  /**
+   * Publish time in epoch milliseconds, as the previous version (0.1.0) wrote it on both brokers;
+   * read for compatibility, no longer written (Kafka: the record timestamp; RabbitMQ: the {@code
+   * timestamp} property).
+   */
   public static final String TIMESTAMP = "mq-timestamp";
 
   /** Id of the request a message answers. */

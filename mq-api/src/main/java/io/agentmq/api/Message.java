@@ -1,5 +1,7 @@
 package io.agentmq.api;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;
@@ -13,12 +15,32 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A broker-neutral message: id, optional key, string headers, payload bytes and a timestamp.
  *
+ * <p>A message built without an id gets one the first time anybody asks for it ({@link #id()}), and
+ * keeps it. A backend that can name a message by where it stored it (Kafka: topic, partition and
+ * offset) sends an id only when one is {@linkplain #knownId() known}: the consumer then sees the id
+ * the sender saw, and a message whose id nobody looked at costs no id on the wire.
+ *
  * <p>Immutable and safe to share between threads. The payload array is handed over, not copied:
  * neither the sender nor a handler may modify it after the message is built. Typed payloads come
  * through mq-serialization, not through this class.
  */
 public final class Message {
-  private final String id;
+  private static final VarHandle ID;
+
+  static {
+    try {
+      ID = MethodHandles.lookup().findVarHandle(Message.class, "id", String.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Given, or created on the first {@link #id()}; {@code null} until then. Not volatile: a String
+   * is safe to read through a race, and {@link #id()} settles the first one with a CAS.
+   */
+  private String id;
+
   private final String key;
   private final Map<String, String> headers;
   private final byte[] payload;
@@ -41,7 +63,7 @@ public final class Message {
   /** A message with a new id, the given key, no headers and the current time. */
   public static Message of(String key, byte[] payload) {
     Objects.requireNonNull(payload, "payload must not be null; use new byte[0]");
-    return new Message(newId(), key, Map.of(), payload, System.currentTimeMillis());
+    return new Message(null, key, Map.of(), payload, System.currentTimeMillis());
   }
 
   /** A message with a new id and the UTF-8 bytes of {@code text}. */
@@ -53,9 +75,24 @@ public final class Message {
     return new Builder(payload);
   }
 
-  /** Unique id, carried as {@value Headers#ID}. */
+  /**
+   * Unique id: the one given to the builder, else a random UUID created on the first call. On the
+   * wire: RabbitMQ's {@code message-id} property; on Kafka the {@value Headers#ID} header when the
+   * id is {@linkplain #knownId() known} at send time, else the consumer names the message {@code
+   * topic-partition-offset}, the id the send's {@link DeliveryReport} reports too.
+   */
   public String id() {
-    return id;
+    String known = id;
+    if (known != null) {
+      return known;
+    }
+    String created = newId();
+    return ID.compareAndSet(this, null, created) ? created : (String) ID.getVolatile(this);
+  }
+
+  /** The id if it was given or has been asked for; never creates one. */
+  public Optional<String> knownId() {
+    return Optional.ofNullable(id);
   }
 
   /** Messages with the same key are handled in publish order within a group. */
@@ -82,7 +119,10 @@ public final class Message {
     return new String(payload, StandardCharsets.UTF_8);
   }
 
-  /** Publish time, carried as {@value Headers#TIMESTAMP}. */
+  /**
+   * Publish time. Kafka and the memory backend keep milliseconds (Kafka: the record timestamp);
+   * RabbitMQ keeps whole seconds (the AMQP {@code timestamp} property).
+   */
   public Instant timestamp() {
     return Instant.ofEpochMilli(timestampMillis);
   }
@@ -96,10 +136,13 @@ public final class Message {
     return toBuilder().header(name, value).build();
   }
 
-  /** A builder holding this message's id, key, headers, payload and timestamp. */
+  /**
+   * A builder holding this message's id, key, headers, payload and timestamp. A copy is the same
+   * message, so this assigns the id if nobody had asked for it yet.
+   */
   public Builder toBuilder() {
     return new Builder(payload)
-        .id(id)
+        .id(id())
         .key(key)
         .headers(headers)
         .timestamp(Instant.ofEpochMilli(timestampMillis));
@@ -107,7 +150,8 @@ public final class Message {
 
   /** Size on the wire as AgentMQ counts it against {@code producer.max_message_bytes}. */
   public int serializedSizeEstimate() {
-    long size = payload.length + utf8Length(id) + 32L;
+    String known = id;
+    long size = payload.length + (known == null ? 36 : utf8Length(known)) + 32L;
     if (key != null) {
       size += utf8Length(key);
     }
@@ -139,7 +183,7 @@ public final class Message {
   @Override
   public boolean equals(Object o) {
     return o instanceof Message other
-        && id.equals(other.id)
+        && id().equals(other.id())
         && Objects.equals(key, other.key)
         && headers.equals(other.headers)
         && timestampMillis == other.timestampMillis
@@ -148,14 +192,17 @@ public final class Message {
 
   @Override
   public int hashCode() {
-    return id.hashCode();
+    return id().hashCode();
   }
 
-  /** Id, key, header names and payload size; never the payload or header values. */
+  /**
+   * Id (assigned now if nobody had asked for it: whoever reads it may look for it later), key,
+   * header names and payload size; never the payload or header values.
+   */
   @Override
   public String toString() {
     return "Message{id="
-        + id
+        + id()
         + (key == null ? "" : ", key=" + key)
         + ", headers="
         + headers.keySet()
@@ -189,7 +236,7 @@ public final class Message {
       this.payload = Objects.requireNonNull(payload, "payload must not be null; use new byte[0]");
     }
 
-    /** Sets the id; a new UUID is generated when none is given. */
+    /** Sets the id; without one the message creates a UUID when its id is first asked for. */
     public Builder id(String id) {
       this.id = Objects.requireNonNull(id, "id");
       if (id.isBlank()) {
@@ -233,7 +280,7 @@ public final class Message {
       }
       Map<String, String> copy = headers;
       return new Message(
-          id == null ? newId() : id,
+          id,
           key,
           copy,
           payload,

@@ -56,4 +56,31 @@ class MessageTest {
 
     assertThat(accented.serializedSizeEstimate() - ascii.serializedSizeEstimate()).isEqualTo(4);
   }
+
+  @Test
+  @DisplayName("creates an id only when asked, and keeps it: copies and every caller see one id")
+  void idOnDemand() throws Exception {
+    Message given = Message.builder(new byte[0]).id("order-1").build();
+    Message unasked = Message.of("k", new byte[0]);
+
+    assertThat(given.knownId()).contains("order-1");
+    assertThat(unasked.knownId()).isEmpty();
+    assertThat(unasked.serializedSizeEstimate()).isEqualTo(1 + 36 + 32);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<String>> ids =
+          pool.invokeAll(java.util.Collections.nCopies(8, unasked::id));
+      String id = unasked.knownId().orElseThrow();
+      for (java.util.concurrent.Future<String> f : ids) {
+        assertThat(f.get()).isEqualTo(id);
+      }
+    } finally {
+      pool.shutdown();
+    }
+    Message fresh = Message.of(new byte[0]);
+    Message copy = fresh.withHeader("a", "1");
+    assertThat(copy.id()).isEqualTo(fresh.id());
+    assertThat(fresh.knownId()).isPresent();
+  }
 }

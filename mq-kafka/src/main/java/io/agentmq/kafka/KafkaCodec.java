@@ -10,27 +10,50 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Maps AgentMQ messages to Kafka records and back; headers are UTF-8 strings. Public for the
- * consumer's package only; not an API of this backend.
+ * Maps AgentMQ messages to Kafka records and back. The key is the record key, the publish time the
+ * record timestamp; the id travels as {@value Headers#ID} only when the message has one {@linkplain
+ * Message#knownId() known} (else the consumer names the message {@code topic-partition-offset});
+ * other headers are UTF-8 strings. Records of the previous format (an {@value Headers#TIMESTAMP}
+ * header) and of other producers (no headers) are read too. Public for the consumer's package only;
+ * not an API of this backend.
  */
 public final class KafkaCodec {
   private KafkaCodec() {}
 
-  public static ProducerRecord<byte[], byte[]> toRecord(String topic, Message message) {
-    RecordHeaders headers = new RecordHeaders();
-    headers.add(Headers.ID, utf8(message.id()));
-    headers.add(Headers.TIMESTAMP, utf8(Long.toString(message.timestampMillis())));
-    for (Map.Entry<String, String> h : message.headers().entrySet()) {
-      headers.add(h.getKey(), utf8(h.getValue()));
+  /**
+   * The record for {@code message}, with {@code id} (the message's known id, or {@code null}) as
+   * its only envelope header.
+   */
+  public static ProducerRecord<byte[], byte[]> toRecord(String topic, Message message, String id) {
+    Map<String, String> own = message.headers();
+    RecordHeaders headers = null;
+    if (id != null || !own.isEmpty()) {
+      headers = new RecordHeaders();
+      if (id != null) {
+        headers.add(Headers.ID, utf8(id));
+      }
+      for (Map.Entry<String, String> h : own.entrySet()) {
+        headers.add(h.getKey(), utf8(h.getValue()));
+      }
     }
     byte[] key = message.key().map(KafkaCodec::utf8).orElse(null);
     return new ProducerRecord<>(
         topic, null, message.timestampMillis(), key, message.payload(), headers);
   }
 
+  /** The record for {@code message}, with its id if one is known. */
+  public static ProducerRecord<byte[], byte[]> toRecord(String topic, Message message) {
+    return toRecord(topic, message, message.knownId().orElse(null));
+  }
+
+  /** The id of a message sent without one: where it was stored, as its consumers name it. */
+  public static String positionId(String topic, int partition, long offset) {
+    return topic + "-" + partition + "-" + offset;
+  }
+
   /**
-   * The message a record holds. A record from another producer has no {@value Headers#ID}: it gets
-   * {@code topic-partition-offset}, which is stable across redeliveries.
+   * The message a record holds. A record without {@value Headers#ID} gets {@link #positionId},
+   * which is stable across redeliveries.
    */
   public static Message fromRecord(ConsumerRecord<byte[], byte[]> record) {
     Message.Builder message =
@@ -52,7 +75,7 @@ public final class KafkaCodec {
       }
     }
     if (id == null || id.isBlank()) {
-      id = record.topic() + "-" + record.partition() + "-" + record.offset();
+      id = positionId(record.topic(), record.partition(), record.offset());
     }
     if (record.key() != null) {
       message.key(new String(record.key(), StandardCharsets.UTF_8));

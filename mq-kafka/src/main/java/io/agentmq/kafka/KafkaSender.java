@@ -32,24 +32,31 @@ final class KafkaSender implements ProducerHandle.Sender {
   /** Sends without the caller checks: dead letters, which keep the original's bytes. */
   CompletableFuture<DeliveryReport> publish(String topic, Message message) {
     CompletableFuture<DeliveryReport> result = new CompletableFuture<>();
+    String id = message.knownId().orElse(null);
     try {
       admin.ensureTopic(topic);
       producer.send(
-          KafkaCodec.toRecord(topic, message),
+          KafkaCodec.toRecord(topic, message, id),
           (metadata, error) -> {
             if (error != null) {
-              result.completeExceptionally(
-                  KafkaErrors.of("sending message " + message.id() + " to '" + topic + "'", error));
+              result.completeExceptionally(KafkaErrors.of(sending(id, topic), error));
             } else {
+              String reported =
+                  id != null
+                      ? id
+                      : KafkaCodec.positionId(topic, metadata.partition(), metadata.offset());
               result.complete(
-                  new DeliveryReport(topic, message.id(), metadata.partition(), metadata.offset()));
+                  new DeliveryReport(topic, reported, metadata.partition(), metadata.offset()));
             }
           });
     } catch (RuntimeException e) {
-      result.completeExceptionally(
-          KafkaErrors.of("sending message " + message.id() + " to '" + topic + "'", e));
+      result.completeExceptionally(KafkaErrors.of(sending(id, topic), e));
     }
     return result;
+  }
+
+  private static String sending(String id, String topic) {
+    return (id == null ? "sending a message" : "sending message " + id) + " to '" + topic + "'";
   }
 
   @Override

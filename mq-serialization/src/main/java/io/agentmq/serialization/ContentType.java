@@ -24,13 +24,22 @@ public enum ContentType {
     return header;
   }
 
-  /** The content type a header value names; parameters ({@code ;charset=..}) are ignored. */
+  /**
+   * The content type a header value names; parameters ({@code ;charset=..}) are ignored, and {@code
+   * application/protobuf} (the registered name) and {@code application/vnd.google.protobuf} are
+   * read as {@link #PROTOBUF}.
+   */
   public static Optional<ContentType> fromHeader(String value) {
     String bare = value.split(";", 2)[0].trim();
+    if (bare.equalsIgnoreCase("application/protobuf")
+        || bare.equalsIgnoreCase("application/vnd.google.protobuf")) {
+      return Optional.of(PROTOBUF);
+    }
     return Arrays.stream(values()).filter(c -> c.header.equalsIgnoreCase(bare)).findFirst();
   }
 
   static String accepted() {
-    return Arrays.stream(values()).map(ContentType::header).collect(Collectors.joining(", "));
+    return Arrays.stream(values()).map(ContentType::header).collect(Collectors.joining(", "))
+        + " (also application/protobuf)";
   }
 }

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * A {@link MessageHandler} for a topic that carries several types: each delivery is decoded and
- * passed to the handler registered for its type. A type without a handler is dead-lettered.
+ * passed to the handler registered for its type. A type without a handler is dead-lettered, and so
+ * is a message that names no type when several are handled (with one, it is decoded as that one).
  */
 public final class Dispatcher implements MessageHandler {
   private final MessageCodec codec;
@@ -22,7 +23,7 @@ public final class Dispatcher implements MessageHandler {
 
   @Override
   public void handle(Delivery delivery) throws Exception {
-    Message message = codec.decode(delivery.message());
+    Message message = codec.decodeExpecting(delivery.message(), Message.class, handlers.keySet());
     TypedHandler<Message> handler = handlers.get(message.getClass());
     if (handler == null) {
       throw new NonRetryableException(

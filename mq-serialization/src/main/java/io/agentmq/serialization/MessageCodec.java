@@ -2,6 +2,7 @@ package io.agentmq.serialization;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.ExtensionRegistryLite;
+import com.google.protobuf.Internal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -15,7 +16,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Turns protobuf messages into AgentMQ {@link io.agentmq.api.Message}s and back.
@@ -117,7 +121,8 @@ public final class MessageCodec {
   }
 
   /**
-   * Decodes a message to the registered type its {@value Headers#TYPE} names.
+   * Decodes a message to the registered type its {@value Headers#TYPE} names (RabbitMQ: the {@code
+   * type} property).
    *
    * @throws NonRetryableException naming the problem: missing or unknown type, unsupported content
    *     type, oversize, malformed, truncated or too deeply nested bytes
@@ -131,21 +136,85 @@ public final class MessageCodec {
                     new NonRetryableException(
                         "message "
                             + message.id()
-                            + " has no "
+                            + " names no type ("
                             + Headers.TYPE
-                            + " header, so its payload cannot be decoded"));
-    Message prototype =
-        registry
-            .find(type)
-            .orElseThrow(
-                () ->
-                    new NonRetryableException(
-                        "unknown "
+                            + " header, or RabbitMQ's type property) and its handler accepts any"
+                            + " of "
+                            + registry.names()
+                            + ", so its payload cannot be decoded: send the protobuf full name in "
                             + Headers.TYPE
-                            + " '"
-                            + type
-                            + "': not in the type registry, which holds "
-                            + registry.names()));
+                            + ", or subscribe with a handler of one type"));
+    return decodeAs(message, type, prototype(type));
+  }
+
+  /**
+   * Decodes a message that must be of {@code expected}. A message that names no type (a client that
+   * is not AgentMQ sent bare protobuf bytes) is decoded as {@code expected}.
+   *
+   * @throws NonRetryableException as {@link #decode(io.agentmq.api.Message)}, or when the message
+   *     names another type
+   */
+  public <T extends Message> T decode(io.agentmq.api.Message message, Class<T> expected) {
+    return decodeExpecting(message, expected, List.of(expected));
+  }
+
+  /**
+   * Decodes a message of one of {@code accepted} (the types a handler takes) as a {@code target}: a
+   * message that names no type is decoded as the only accepted type, and refused with a reason when
+   * several are accepted.
+   */
+  public <T extends Message> T decodeExpecting(
+      io.agentmq.api.Message message, Class<T> target, Collection<Class<?>> accepted) {
+    Optional<String> named = message.header(Headers.TYPE);
+    Message decoded;
+    if (named.isPresent()) {
+      decoded = decodeAs(message, named.get(), prototype(named.get()));
+    } else if (accepted.size() == 1) {
+      Message prototype =
+          Internal.getDefaultInstance(accepted.iterator().next().asSubclass(Message.class));
+      decoded = decodeAs(message, prototype.getDescriptorForType().getFullName(), prototype);
+    } else {
+      throw new NonRetryableException(
+          "message "
+              + message.id()
+              + " names no type ("
+              + Headers.TYPE
+              + " header, or RabbitMQ's type property) and its handler accepts "
+              + (accepted.isEmpty() ? "no type" : "several: " + names(accepted))
+              + ", so the type cannot be chosen; send the protobuf full name in "
+              + Headers.TYPE);
+    }
+    if (!target.isInstance(decoded)) {
+      throw new NonRetryableException(
+          "expected "
+              + (accepted.size() == 1 ? "a " + target.getName() : "one of " + names(accepted))
+              + " but "
+              + Headers.TYPE
+              + " says "
+              + decoded.getDescriptorForType().getFullName());
+    }
+    return target.cast(decoded);
+  }
+
+  private static List<String> names(Collection<Class<?>> types) {
+    return types.stream().map(Class::getName).sorted().toList();
+  }
+
+  private Message prototype(String type) {
+    return registry
+        .find(type)
+        .orElseThrow(
+            () ->
+                new NonRetryableException(
+                    "unknown "
+                        + Headers.TYPE
+                        + " '"
+                        + type
+                        + "': not in the type registry, which holds "
+                        + registry.names()));
+  }
+
+  private Message decodeAs(io.agentmq.api.Message message, String type, Message prototype) {
     String header = message.header(Headers.CONTENT_TYPE).orElse(ContentType.PROTOBUF.header());
     ContentType encoding =
         ContentType.fromHeader(header)
@@ -172,26 +241,6 @@ public final class MessageCodec {
     return encoding == ContentType.JSON
         ? fromJson(type, prototype, bytes)
         : fromBinary(type, encoding, prototype, bytes);
-  }
-
-  /**
-   * Decodes a message that must be of {@code expected}.
-   *
-   * @throws NonRetryableException as {@link #decode(io.agentmq.api.Message)}, or when the message
-   *     holds another type
-   */
-  public <T extends Message> T decode(io.agentmq.api.Message message, Class<T> expected) {
-    Message decoded = decode(message);
-    if (!expected.isInstance(decoded)) {
-      throw new NonRetryableException(
-          "expected a "
-              + expected.getName()
-              + " but "
-              + Headers.TYPE
-              + " says "
-              + decoded.getDescriptorForType().getFullName());
-    }
-    return expected.cast(decoded);
   }
 
   private Message fromBinary(String type, ContentType encoding, Message prototype, byte[] bytes) {
@@ -320,7 +369,10 @@ public final class MessageCodec {
     return delivery -> handler.handle(decode(delivery.message(), type), delivery);
   }
 
-  /** A handler for several types, dispatching by {@value Headers#TYPE}. */
+  /**
+   * A handler for several types, dispatching by {@value Headers#TYPE}; a message naming no type is
+   * decoded as the only type when one is registered, else dead-lettered.
+   */
   public Dispatcher.Builder dispatcher() {
     return new Dispatcher.Builder(this);
   }

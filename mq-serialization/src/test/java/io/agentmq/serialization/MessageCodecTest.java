@@ -83,6 +83,23 @@ class MessageCodecTest {
   }
 
   @Test
+  @DisplayName("decodes bare protobuf bytes (no mq-type, no content type) as the expected type")
+  void bareBytesAsExpectedType() {
+    io.agentmq.api.Message bare = io.agentmq.api.Message.of(Samples.plan().toByteArray());
+
+    assertThat(codec.decode(bare, Plan.class)).isEqualTo(Samples.plan());
+  }
+
+  @Test
+  @DisplayName("reads application/protobuf, the registered name, as protobuf binary")
+  void registeredProtobufName() {
+    io.agentmq.api.Message m =
+        raw(null, "application/protobuf", Samples.changeRequest().toByteArray());
+
+    assertThat(codec.decode(m, ChangeRequest.class)).isEqualTo(Samples.changeRequest());
+  }
+
+  @Test
   @DisplayName("refuses to encode a type the registry does not hold")
   void unregisteredEncode() {
     assertThatThrownBy(() -> codec.encode(Struct.getDefaultInstance()))
@@ -127,7 +144,21 @@ class MessageCodecTest {
           .hasMessageContaining("agentmq.v1.Plan");
       assertThatThrownBy(() -> codec.decode(raw(null, null, bytes)))
           .isInstanceOf(NonRetryableException.class)
-          .hasMessageContaining("has no mq-type header");
+          .hasMessageContaining("names no type (mq-type header, or RabbitMQ's type property)");
+    }
+
+    @Test
+    @DisplayName("a message naming no type, for a handler of several types")
+    void noTypeSeveralAccepted() {
+      io.agentmq.api.Message bare = io.agentmq.api.Message.of(Samples.plan().toByteArray());
+
+      assertThatThrownBy(
+              () ->
+                  codec.decodeExpecting(
+                      bare, Message.class, java.util.List.of(Plan.class, ChangeRequest.class)))
+          .isInstanceOf(NonRetryableException.class)
+          .hasMessageContaining("accepts several")
+          .hasMessageContaining("io.agentmq.proto.v1.ChangeRequest, io.agentmq.proto.v1.Plan");
     }
 
     @Test

@@ -159,4 +159,43 @@ class TypedMessagingTest {
     assertThat(seen).containsExactly(Samples.commitResult(), Samples.buildReport());
     assertThat(deadLetters.get(0)).contains("no handler for agentmq.v1.Plan");
   }
+
+  @Test
+  @DisplayName(
+      "hands bare protobuf bytes from a client that is not AgentMQ to the typed handler; a topic"
+          + " of several types dead-letters them with the reason")
+  void messagesOfOtherClients() {
+    List<ChangeRequest> received = new CopyOnWriteArrayList<>();
+    List<String> deadLetters = new CopyOnWriteArrayList<>();
+    queue.subscribe(
+        "plan.in", "planner", codec.handler(ChangeRequest.class, (cr, d) -> received.add(cr)));
+    queue.subscribe(
+        "commit.out",
+        "orchestrator",
+        codec
+            .dispatcher()
+            .on(CommitResult.class, (CommitResult c, Delivery d) -> {})
+            .on(
+                io.agentmq.proto.v1.BuildReport.class,
+                (io.agentmq.proto.v1.BuildReport b, Delivery d) -> {})
+            .build());
+    queue.subscribe(
+        DeadLetterPolicy.deadLetterTopic("commit.out"),
+        "audit",
+        d -> deadLetters.add(d.header(Headers.DLQ_REASON).orElse("")));
+
+    queue
+        .createProducer()
+        .sendAndWait(
+            "plan.in", io.agentmq.api.Message.of("req-1", Samples.changeRequest().toByteArray()));
+    queue
+        .createProducer()
+        .sendAndWait("commit.out", io.agentmq.api.Message.of(Samples.commitResult().toByteArray()));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> received.size() == 1 && deadLetters.size() == 1);
+    assertThat(received).containsExactly(Samples.changeRequest());
+    assertThat(deadLetters.get(0)).contains("names no type", "accepts several");
+  }
 }

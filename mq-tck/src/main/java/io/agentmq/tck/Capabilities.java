@@ -21,7 +21,12 @@ public final class Capabilities {
     /** A new group starting at EARLIEST gets messages published before it existed. */
     NEW_GROUP_READS_HISTORY,
     /** Topics have the number of partitions they are created with. */
-    PARTITIONS
+    PARTITIONS,
+    /**
+     * {@link io.agentmq.api.Message#timestamp()} keeps milliseconds; without it, whole seconds (the
+     * AMQP {@code timestamp} property).
+     */
+    MILLISECOND_TIMESTAMPS
   }
 
   private final Set<Capability> supported;

@@ -49,7 +49,8 @@ public final class SendChecks {
 
   /** A cheap bound (3 bytes per char) so the exact UTF-8 size is computed only near the limit. */
   private static long sizeUpperBound(Message message) {
-    long size = message.payload().length + 3L * message.id().length() + 32L;
+    long size =
+        message.payload().length + 3L * message.knownId().map(String::length).orElse(36) + 32L;
     if (message.key().isPresent()) {
       size += 3L * message.key().get().length();
     }

@@ -140,7 +140,9 @@ public final class AgentRuntime implements AutoCloseable {
     r.metrics.consumed.increment();
     Message input;
     try {
-      input = codec.decode(delivery.message());
+      input =
+          codec.decodeExpecting(
+              delivery.message(), Message.class, r.service.typesOn(delivery.topic()));
     } catch (RuntimeException e) {
       r.metrics.failed.increment();
       throw e;

@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * An agent service: a name, the consumer group it reads in, the topics it reads and a handler for
  * each message type it accepts. A message of any other type is dead-lettered with a reason naming
- * the accepted ones.
+ * the accepted ones; a message that names no type (a client that is not AgentMQ sent bare protobuf)
+ * is decoded as the type its topic's handler takes, when the topic has one.
  *
  * <pre>{@code
  * AgentService.named("request-planner")
@@ -27,6 +28,7 @@ public final class AgentService {
   private final int maxInFlight;
   private final List<String> topics;
   private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers;
+  private final Map<String, List<Class<?>>> typesByTopic;
 
   private AgentService(Builder b) {
     this.name = b.name;
@@ -35,6 +37,9 @@ public final class AgentService {
     this.maxInFlight = b.maxInFlight;
     this.topics = List.copyOf(b.topics);
     this.handlers = Map.copyOf(b.handlers);
+    Map<String, List<Class<?>>> types = new LinkedHashMap<>();
+    b.typesByTopic.forEach((topic, list) -> types.put(topic, List.copyOf(list)));
+    this.typesByTopic = Map.copyOf(types);
     if (topics.isEmpty()) {
       throw new IllegalArgumentException("service " + name + " reads no topic; add one with on()");
     }
@@ -75,6 +80,11 @@ public final class AgentService {
     return (AgentHandler<T>) handlers.get(type);
   }
 
+  /** The types this service's handlers take from {@code topic}. */
+  List<Class<?>> typesOn(String topic) {
+    return typesByTopic.getOrDefault(topic, List.of());
+  }
+
   /** The accepted types' simple names, for error messages. */
   List<String> acceptedTypes() {
     List<String> names = new ArrayList<>();
@@ -97,6 +107,7 @@ public final class AgentService {
     private final LinkedHashSet<String> topics = new LinkedHashSet<>();
     private final Map<Class<? extends Message>, AgentHandler<? extends Message>> handlers =
         new LinkedHashMap<>();
+    private final Map<String, List<Class<?>>> typesByTopic = new LinkedHashMap<>();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -138,6 +149,7 @@ public final class AgentService {
         throw new IllegalArgumentException(
             "service " + name + " has two handlers for " + type.getSimpleName());
       }
+      typesByTopic.computeIfAbsent(topic, t -> new ArrayList<>()).add(type);
       return this;
     }
 
