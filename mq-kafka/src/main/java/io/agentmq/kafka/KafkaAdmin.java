@@ -41,6 +41,11 @@ final class KafkaAdmin implements Admin {
   }
 
   /** Creates the topic from its configured settings unless this queue already saw it. */
+  /** Whether {@code name} is a topic this queue created or found (so a valid name). */
+  boolean knows(String name) {
+    return known.contains(name);
+  }
+
   void ensureTopic(String name) {
     if (!known.contains(name)) {
       createTopic(config.common.topic(name));

@@ -2,6 +2,7 @@ package io.agentmq.kafka;
 
 import io.agentmq.api.DeliveryReport;
 import io.agentmq.api.Message;
+import io.agentmq.api.TopicSpec;
 import io.agentmq.spi.support.ProducerHandle;
 import io.agentmq.spi.support.SendChecks;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,10 @@ final class KafkaSender implements ProducerHandle.Sender {
 
   @Override
   public CompletableFuture<DeliveryReport> send(String topic, Message message) {
-    SendChecks.check(topic, message, maxMessageBytes);
+    if (!admin.knows(topic)) { // a known topic's name was checked when it became known
+      TopicSpec.requireValidName(topic);
+    }
+    SendChecks.checkMessage(topic, message, maxMessageBytes);
     return publish(topic, message);
   }
 
@@ -41,12 +45,10 @@ final class KafkaSender implements ProducerHandle.Sender {
             if (error != null) {
               result.completeExceptionally(KafkaErrors.of(sending(id, topic), error));
             } else {
-              String reported =
-                  id != null
-                      ? id
-                      : KafkaCodec.positionId(topic, metadata.partition(), metadata.offset());
               result.complete(
-                  new DeliveryReport(topic, reported, metadata.partition(), metadata.offset()));
+                  id != null
+                      ? new DeliveryReport(topic, id, metadata.partition(), metadata.offset())
+                      : DeliveryReport.atPosition(topic, metadata.partition(), metadata.offset()));
             }
           });
     } catch (RuntimeException e) {
