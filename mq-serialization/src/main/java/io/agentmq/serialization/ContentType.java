@@ -15,8 +15,12 @@ public enum ContentType {
 
   private final String header;
 
+  /** This, as {@link #fromHeader} answers: no allocation on the common path. */
+  private final Optional<ContentType> found;
+
   ContentType(String header) {
     this.header = header;
+    this.found = Optional.of(this);
   }
 
   /** The {@code mq-content-type} value. */
@@ -30,13 +34,26 @@ public enum ContentType {
    * read as {@link #PROTOBUF}.
    */
   public static Optional<ContentType> fromHeader(String value) {
-    String bare = value.split(";", 2)[0].trim();
+    for (ContentType type : VALUES) {
+      if (type.header.equals(value)) {
+        return type.found; // what AgentMQ itself writes: every message takes this path
+      }
+    }
+    int semicolon = value.indexOf(';');
+    String bare = (semicolon < 0 ? value : value.substring(0, semicolon)).trim();
     if (bare.equalsIgnoreCase("application/protobuf")
         || bare.equalsIgnoreCase("application/vnd.google.protobuf")) {
       return Optional.of(PROTOBUF);
     }
-    return Arrays.stream(values()).filter(c -> c.header.equalsIgnoreCase(bare)).findFirst();
+    for (ContentType type : VALUES) {
+      if (type.header.equalsIgnoreCase(bare)) {
+        return type.found;
+      }
+    }
+    return Optional.empty();
   }
+
+  private static final ContentType[] VALUES = values();
 
   static String accepted() {
     return Arrays.stream(values()).map(ContentType::header).collect(Collectors.joining(", "))

@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 
 /**
  * Pauses fetching for a partition whose queue is full, in records or in bytes, and resumes it once
@@ -36,15 +35,16 @@ final class BackPressure {
     this.state = state;
   }
 
-  /** What a queued record holds on the heap, near enough: key, value and headers. */
+  /**
+   * What a queued record holds on the heap, near enough: its key and value as the broker sent them
+   * (headers, small next to them, are left out: counting them meant walking them twice per record).
+   */
   static long sizeOf(ConsumerRecord<byte[], byte[]> record) {
-    long size =
-        (record.key() == null ? 0 : record.key().length)
-            + (record.value() == null ? 0 : record.value().length);
-    for (Header header : record.headers()) {
-      size += header.key().length() + (header.value() == null ? 0 : header.value().length);
-    }
-    return size;
+    int key = record.serializedKeySize();
+    int value = record.serializedValueSize();
+    // a record built by hand (not fetched) says -1: then its arrays
+    return (key >= 0 ? key : record.key() == null ? 0 : record.key().length)
+        + (value >= 0 ? value : record.value() == null ? 0 : record.value().length);
   }
 
   /** After each poll: pauses full partitions, resumes drained ones. */
