@@ -66,18 +66,20 @@ final class AmqpBench {
       factory.setUri(url);
       try (MessageQueue queue = MessageQueue.create(config);
           Connection connection = factory.newConnection("agentmq-bench-raw")) {
-        rows.add(
-            Rounds.throughput(
+        rows.addAll(
+            Rounds.throughputAndCpu(
                 "rabbitmq",
                 "publish with confirms, 200 B, " + type + " queue",
                 rounds,
+                messages,
                 round -> rawProduce(connection, type, prefix + "-raw-produce-" + round, payload),
                 round -> agentmqProduce(queue, prefix + "-produce-" + round, payload)));
-        rows.add(
-            Rounds.throughput(
+        rows.addAll(
+            Rounds.throughputAndCpu(
                 "rabbitmq",
                 "publish → consume → ack, 200 B, " + type + " queue",
                 rounds,
+                messages,
                 round -> rawEndToEnd(connection, type, prefix + "-raw-e2e-" + round, payload),
                 round -> agentmqEndToEnd(queue, prefix + "-e2e-" + round, payload)));
       }

@@ -86,9 +86,24 @@ public final class Bench implements Callable<Integer> {
   @Option(
       names = "--raw-headers",
       description =
-          "raw Kafka records carry AgentMQ's mq-id and mq-timestamp headers too: separates what"
-              + " the envelope costs from what the code costs")
+          "raw Kafka records carry the mq-id and mq-timestamp headers 0.1.0 sent with every"
+              + " message: what that envelope cost, apart from the code")
   boolean rawHeaders;
+
+  @Option(
+      names = "--kafka-rows",
+      paramLabel = "TEXT",
+      description =
+          "run only the Kafka configurations whose label contains TEXT, e.g. \"200 B, batch 64 KB,"
+              + " lz4\" (for profiling one row)")
+  String kafkaRows;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "an AgentMQ setting for the Kafka rows' queue, e.g. kafka.max_queued_per_partition=5000")
+  Map<String, String> kafkaSettings = new LinkedHashMap<>();
 
   private List<Row> rows = List.of();
 
@@ -169,7 +184,11 @@ public final class Bench implements Callable<Integer> {
     System.out.println("== " + section);
     return switch (section) {
       case memory -> List.of(MemoryBench.run(quick ? 2_000 : 5_000_000, r));
-      case kafka -> new KafkaBench(kafka, quick ? 40_000 : 32L << 20, r, rawHeaders).run();
+      case kafka ->
+          new KafkaBench(kafka, quick ? 40_000 : 32L << 20, r, rawHeaders)
+              .only(kafkaRows)
+              .with(kafkaSettings)
+              .run();
       case rabbitmq -> new AmqpBench(amqpUrl, quick ? 200 : 30_000, r).run();
       case latency ->
           new LatencyBench(kafka, amqpUrl, Duration.ofMillis(quick ? 100 : 3_000), r).run();

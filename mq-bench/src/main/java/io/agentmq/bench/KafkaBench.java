@@ -43,6 +43,8 @@ final class KafkaBench {
   private final int rounds;
   private final boolean rawHeaders;
   private int topics;
+  private String only;
+  private Map<String, String> settings = Map.of();
 
   /**
    * @param rawHeaders the raw side's records carry the two headers AgentMQ adds to every message
@@ -53,6 +55,18 @@ final class KafkaBench {
     this.bytesPerRound = bytesPerRound;
     this.rounds = rounds;
     this.rawHeaders = rawHeaders;
+  }
+
+  /** Runs only the configurations whose label contains {@code text} (all when null). */
+  KafkaBench only(String text) {
+    this.only = text;
+    return this;
+  }
+
+  /** AgentMQ settings added to every row's queue, to try one out. */
+  KafkaBench with(Map<String, String> extra) {
+    this.settings = Map.copyOf(extra);
+    return this;
   }
 
   List<Row> run() throws Exception {
@@ -79,21 +93,26 @@ final class KafkaBench {
             + batchSize / 1024
             + " KB, "
             + compression;
-    MqConfig config = config(batchSize, compression);
     List<Row> rows = new ArrayList<>();
+    if (only != null && !label.contains(only)) {
+      return rows;
+    }
+    MqConfig config = config(batchSize, compression);
     try (MessageQueue queue = MessageQueue.create(config)) {
-      rows.add(
-          Rounds.throughput(
+      rows.addAll(
+          Rounds.throughputAndCpu(
               "kafka",
               "produce only, " + label,
               rounds,
+              n,
               round -> onNewTopic(queue, t -> rawProduce(t, payload, n, batchSize, compression)),
               round -> onNewTopic(queue, t -> agentmqProduce(queue, t, payload, n))));
-      rows.add(
-          Rounds.throughput(
+      rows.addAll(
+          Rounds.throughputAndCpu(
               "kafka",
               "produce → consume → commit, " + label,
               rounds,
+              n,
               round -> onNewTopic(queue, t -> rawEndToEnd(t, payload, n, batchSize, compression)),
               round -> onNewTopic(queue, t -> agentmqEndToEnd(queue, t, payload, n))));
     }
@@ -101,7 +120,9 @@ final class KafkaBench {
   }
 
   private MqConfig config(int batchSize, String compression) {
-    return MqConfig.builder()
+    MqConfig.Builder builder = MqConfig.builder();
+    settings.forEach(builder::set);
+    return builder
         .brokerType("kafka")
         .set("kafka.bootstrap_servers", bootstrap)
         .set("kafka.batch_size", Integer.toString(batchSize))

@@ -51,7 +51,8 @@ final class Report {
   List<Target> targets() {
     List<Target> targets = new ArrayList<>();
     for (String section : List.of("kafka", "rabbitmq")) {
-      List<Row> throughput = select(r -> r.section().equals(section) && r.hasRaw());
+      List<Row> throughput =
+          select(r -> r.section().equals(section) && r.hasRaw() && r.unit().equals("msg/s"));
       if (!throughput.isEmpty()) {
         double min = throughput.stream().mapToDouble(Row::ratio).min().orElseThrow();
         double median = Row.median(throughput.stream().mapToDouble(Row::ratio).toArray());

@@ -37,8 +37,8 @@ class BenchTest {
         .extracting(Row::section)
         .containsOnly(
             "memory", "kafka", "rabbitmq", "latency", "serialization", "pipeline", "footprint");
-    assertThat(bench.rows().stream().filter(r -> r.section().equals("kafka"))).hasSize(16);
-    assertThat(bench.rows().stream().filter(r -> r.section().equals("rabbitmq"))).hasSize(4);
+    assertThat(bench.rows().stream().filter(r -> r.section().equals("kafka"))).hasSize(32);
+    assertThat(bench.rows().stream().filter(r -> r.section().equals("rabbitmq"))).hasSize(8);
     assertThat(bench.rows().stream().filter(r -> r.section().equals("latency"))).hasSize(12);
     for (Row row : bench.rows()) {
       assertThat(row.agentmq()).as(row.name()).isNotEmpty();
