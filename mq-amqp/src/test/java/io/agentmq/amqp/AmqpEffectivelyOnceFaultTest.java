@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
+import io.agentmq.tck.TestServices;
 import io.agentmq.tck.fault.EffectivelyOnceKillScenario;
 import io.agentmq.tck.fault.ReliabilityReport;
 import java.nio.file.Path;
@@ -22,10 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AmqpEffectivelyOnceFaultTest {
   /** The PostgreSQL on this machine (database {@code test}, trust auth), or the one named. */
-  static final String STORE =
-      System.getenv()
-          .getOrDefault(
-              "AGENTMQ_TEST_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+  static String store() {
+    return TestServices.jdbcUrl();
+  }
 
   @TempDir Path dir;
 
@@ -44,7 +44,7 @@ class AmqpEffectivelyOnceFaultTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.idempotency_store", STORE)
+                .set("amqp.idempotency_store", store())
                 .deliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .declareGroups(topic, List.of(group))
                 .declareGroups(relayTopic, List.of("downstream"))
@@ -61,7 +61,7 @@ class AmqpEffectivelyOnceFaultTest {
                     "MQ_DELIVERY_MODE",
                     "exactly_once",
                     "MQ_AMQP_IDEMPOTENCY_STORE",
-                    STORE),
+                    store()),
                 topic,
                 group,
                 2_000,

@@ -86,7 +86,7 @@ class AmqpFaultTest {
                     "MQ_MAX_RETRIES",
                     "2",
                     "MQ_AMQP_IDEMPOTENCY_STORE",
-                    AmqpEffectivelyOnceFaultTest.STORE),
+                    AmqpEffectivelyOnceFaultTest.store()),
                 topic,
                 group,
                 40,

@@ -1,11 +1,15 @@
 package io.agentmq.amqp;
 
-/** The RabbitMQ the tests use: {@code AMQP_URL} when set, else the local one (guest/guest). */
+import io.agentmq.tck.TestServices;
+
+/**
+ * The RabbitMQ the tests use: {@code AMQP_URL} when set, else the local one (guest/guest), started
+ * when installed and not running ({@link TestServices#amqpUrl}).
+ */
 public final class AmqpTestBroker {
   private AmqpTestBroker() {}
 
   public static String url() {
-    String url = System.getenv("AMQP_URL");
-    return url != null && !url.isBlank() ? url : "amqp://guest:guest@127.0.0.1:5672";
+    return TestServices.amqpUrl();
   }
 }

@@ -57,9 +57,12 @@ final class PipelineBench {
     List<Double> throughput = new ArrayList<>();
     List<Double> p50 = new ArrayList<>();
     List<Double> p99 = new ArrayList<>();
+    List<Double> cpu = new ArrayList<>();
     run(backend, dryRun, Math.max(1, requests / 4)); // warm-up
     for (int i = 0; i < rounds; i++) {
+      long cpuBefore = Rounds.processCpuNanos();
       PipelineLoad.Result r = run(backend, dryRun, requests);
+      cpu.add((Rounds.processCpuNanos() - cpuBefore) / 1e3 / requests);
       throughput.add(r.throughput());
       p50.add(r.percentileMillis(50));
       p99.add(r.percentileMillis(99));
@@ -76,7 +79,14 @@ final class PipelineBench {
         List.of(
             Row.of("pipeline", name + ": throughput", "req/s", true, List.of(), throughput),
             Row.of("pipeline", name + ": p50", "ms", false, List.of(), p50),
-            Row.of("pipeline", name + ": p99", "ms", false, List.of(), p99));
+            Row.of("pipeline", name + ": p99", "ms", false, List.of(), p99),
+            Row.of(
+                "pipeline",
+                name + ": CPU per request (this JVM: all four agents and the load)",
+                "µs/req",
+                false,
+                List.of(),
+                cpu));
     rows.forEach(System.out::println);
     return rows;
   }

@@ -36,6 +36,11 @@ public final class MessageCodec {
   private final TypeRegistry registry;
   private final ContentType contentType;
   private final DecodeLimits limits;
+
+  /** The full names of generated classes already found in the registry: encoding looks once. */
+  private final java.util.concurrent.ConcurrentHashMap<Class<?>, String> registeredName =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final JsonFormat.Printer jsonPrinter;
   private final JsonFormat.Parser jsonParser;
 
@@ -89,10 +94,16 @@ public final class MessageCodec {
    *     decode it)
    */
   public io.agentmq.api.Message.Builder encoder(Message payload) {
-    String type = payload.getDescriptorForType().getFullName();
-    if (registry.find(type).isEmpty()) {
-      throw new IllegalArgumentException(
-          "message type " + type + " is not registered; register it in the TypeRegistry first");
+    String type = registeredName.get(payload.getClass());
+    if (type == null) {
+      type = payload.getDescriptorForType().getFullName();
+      if (registry.find(type).isEmpty()) {
+        throw new IllegalArgumentException(
+            "message type " + type + " is not registered; register it in the TypeRegistry first");
+      }
+      if (!(payload instanceof com.google.protobuf.DynamicMessage)) {
+        registeredName.putIfAbsent(payload.getClass(), type); // one generated class, one type
+      }
     }
     return io.agentmq.api.Message.builder(bytesOf(payload))
         .header(Headers.TYPE, type)

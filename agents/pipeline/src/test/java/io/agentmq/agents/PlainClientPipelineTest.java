@@ -17,6 +17,7 @@ import io.agentmq.proto.v1.BuildReport;
 import io.agentmq.proto.v1.BuildStatus;
 import io.agentmq.proto.v1.ChangeRequest;
 import io.agentmq.proto.v1.CommitResult;
+import io.agentmq.tck.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -159,10 +160,7 @@ class PlainClientPipelineTest {
       "rabbitmq: 20 bare ChangeRequest messages without properties from amqp-client each end in"
           + " two CommitResults and two BuildReports on commit.out, decoded by their type property")
   void rabbitmq() throws Exception {
-    String url = System.getenv("AMQP_URL");
-    if (url == null || url.isBlank()) {
-      url = "amqp://guest:guest@127.0.0.1:5672";
-    }
+    String url = TestServices.amqpUrl();
     startPipeline(
         AgentsConfig.register(MqConfig.builder()).brokerType("amqp").set("amqp.url", url));
     Ledger ledger = new Ledger();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
+import io.agentmq.tck.TestServices;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -237,8 +238,7 @@ class AgentMqCommandTest {
   }
 
   private static String amqpUrl() {
-    String url = System.getenv("AMQP_URL");
-    return url != null && !url.isBlank() ? url : "amqp://guest:guest@127.0.0.1:5672";
+    return TestServices.amqpUrl();
   }
 
   @Test

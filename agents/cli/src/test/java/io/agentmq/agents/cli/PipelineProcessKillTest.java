@@ -13,6 +13,7 @@ import io.agentmq.agents.coding.GitCodingAgent;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import io.agentmq.kafka.KafkaTestBroker;
+import io.agentmq.tck.TestServices;
 import io.agentmq.tck.fault.ChildJvm;
 import io.agentmq.tck.fault.ReliabilityReport;
 import java.nio.file.Path;
@@ -49,11 +50,7 @@ class PipelineProcessKillTest {
       "completes all 150 requests, each task committed once and the working copy clean, when the"
           + " agents' process is killed with SIGKILL three times on RabbitMQ")
   void onRabbitMq() throws Exception {
-    agentsProcessKilledThreeTimes(
-        "amqp",
-        Map.of(
-            "AMQP_URL",
-            System.getenv().getOrDefault("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")));
+    agentsProcessKilledThreeTimes("amqp", Map.of("AMQP_URL", TestServices.amqpUrl()));
   }
 
   @Test

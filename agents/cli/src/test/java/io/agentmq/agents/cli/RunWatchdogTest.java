@@ -7,6 +7,7 @@ import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.PipelineTopics;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
+import io.agentmq.tck.TestServices;
 import io.agentmq.tck.fault.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ class RunWatchdogTest {
           + " agents.unhealthy_exit_ms (here: RabbitMQ cancelled its consumer)")
   void exitsWhenAServiceStaysDown() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
-    String amqp = System.getenv().getOrDefault("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
+    String amqp = TestServices.amqpUrl();
     Map<String, String> environment =
         Map.of(
             "MQ_BROKER_TYPE",
