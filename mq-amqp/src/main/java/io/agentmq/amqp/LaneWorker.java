@@ -9,6 +9,7 @@ import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.Settlement;
 import io.agentmq.spi.support.DeliveryEngine;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -20,11 +21,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One lane of an {@link AmqpSubscriber}: a thread that handles the deliveries dispatched to it one
- * at a time, in arrival order, and settles them on the subscriber's channel, retrying in place.
+ * One lane of an {@link AmqpSubscriber}: a thread that hands the deliveries dispatched to it to the
+ * handler in arrival order and settles them on the subscriber's channel, retrying in place.
  *
- * <p>A retry keeps the delivery unacknowledged and this thread waits out the backoff, so the other
- * keys of the lane wait too; the channel, the other lanes and heartbeats go on.
+ * <p>An async handler may have up to the subscription's {@code maxInFlight} deliveries of the lane
+ * unfinished (its window): the lane calls the handler for the next one while earlier ones await
+ * their outputs' confirms. Acknowledgements leave in arrival order: one that finishes early waits
+ * for every earlier delivery of the lane to finish, so nothing is acknowledged past an unfinished
+ * delivery, and a crash redelivers the lane's unfinished tail in order.
+ *
+ * <p>A retry keeps the delivery unacknowledged in its place in the window and this thread waits out
+ * the backoff, so the other keys of the lane wait too; the channel, the other lanes and heartbeats
+ * go on. With a window over 1, deliveries after a retried one may have been handed to the handler
+ * already: their handler calls came before the retry's (their acknowledgements still wait for it).
  *
  * <p>A delivery belongs to the {@link ConsumerChannel} generation that carried it. Once that
  * channel is lost, RabbitMQ has requeued the delivery and brings it again on the next channel: the
@@ -40,11 +49,24 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   /** Wakes a lane waiting for work when the consumer closes. */
   private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, -1, 0, false);
 
+  /** Wakes a lane waiting for work when a delivery of its window waits for a retry. */
+  private static final Inbound RETRY = new Inbound("", Message.of(new byte[0]), -1, -1, 0, false);
+
   private final ConsumerSettings settings;
   private final AmqpMessageQueue queue;
   private final ConsumerChannel channel;
   private final HandledMessages handled;
   private final BlockingQueue<Inbound> inbox = new LinkedBlockingQueue<>();
+
+  /**
+   * Handed to the handler and not yet acknowledged or returned, in arrival order; guarded by this.
+   */
+  private final ArrayDeque<InFlight> window = new ArrayDeque<>();
+
+  /** Window entries whose handler failed and that wait for their retry; guarded by this. */
+  private final ArrayDeque<InFlight> retries = new ArrayDeque<>();
+
+  private final int maxInFlight;
   private final DeliveryEngine<InFlight> engine;
   private final Thread thread;
   private volatile boolean running = true;
@@ -63,9 +85,12 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   record Inbound(
       String topic, Message message, long generation, long tag, int attempt, boolean redelivered) {}
 
-  /** One delivery in a lane's hands: the engine's handle for it. */
+  /** One delivery in a lane's window: the engine's handle for it, across its retries. */
   static final class InFlight {
     final Inbound inbound;
+
+    /** When it was first handed to the handler. */
+    final long started = System.nanoTime();
 
     /** Set when the engine schedules a redelivery; the lane waits this long, then retries. */
     Duration retryDelay;
@@ -73,8 +98,18 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     /** The attempt the engine gives the redelivery. */
     int nextAttempt;
 
+    /** Acknowledged by the engine: the ack leaves once every earlier delivery is done. */
+    boolean acknowledged;
+
+    /** Returned to the queue (nacked) or skipped: done, with nothing left to send. */
+    boolean returned;
+
     InFlight(Inbound inbound) {
       this.inbound = inbound;
+    }
+
+    boolean done() {
+      return acknowledged || returned;
     }
   }
 
@@ -88,6 +123,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     this.queue = queue;
     this.channel = channel;
     this.handled = handled;
+    this.maxInFlight = Math.max(1, settings.maxInFlight());
     this.engine = new DeliveryEngine<>(settings, this);
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
@@ -115,9 +151,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     return busySince;
   }
 
-  /** Deliveries this lane holds: queued, plus the one being handled. */
+  /** Deliveries this lane holds: queued, plus those in its window. */
   int pending() {
-    return inbox.size() + (busySince != 0 ? 1 : 0);
+    synchronized (this) {
+      return inbox.size() + window.size();
+    }
   }
 
   /**
@@ -153,7 +191,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   void returnUnhandled() {
     Inbound left;
     while ((left = inbox.poll()) != null) {
-      if (left != STOP) {
+      if (left != STOP && left != RETRY) {
         channel.nack(left.generation(), left.tag());
       }
     }
@@ -161,13 +199,21 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   private void run() {
     while (running) {
+      InFlight retry;
+      synchronized (this) {
+        retry = retries.poll();
+      }
+      if (retry != null) {
+        retry(retry);
+        continue;
+      }
       Inbound next;
       try {
         next = inbox.take();
       } catch (InterruptedException e) {
         return;
       }
-      if (next == STOP) {
+      if (next == STOP || next == RETRY) {
         continue;
       }
       if (!running) {
@@ -189,6 +235,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         }
       }
     }
+    finishWindow();
   }
 
   private void handle(Inbound inbound) {
@@ -203,53 +250,167 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
       }
       attempt = Math.max(attempt, counted + 1);
     }
-    while (true) {
-      if (handled.deduplicates()) {
-        Boolean seen = handledBefore(inbound);
-        if (seen == null) {
-          channel.nack(inbound.generation(), inbound.tag()); // closing while the store is down
-          return;
-        }
-        if (seen) {
-          channel.ack(inbound.generation(), inbound.tag()); // the group handled it before
-          return;
-        }
-      }
-      Message message =
-          attempt > 1
-              ? inbound.message().withHeader(Headers.ATTEMPT, Integer.toString(attempt))
-              : inbound.message();
-      Producer producer = engine.handlerProducer(queue.handlerProducer(), inbound.message().id());
-      Delivery delivery =
-          new Delivery(message, inbound.topic(), -1, -1, settings.group(), attempt, producer);
-      InFlight inFlight = new InFlight(inbound);
-      busySince = System.nanoTime();
-      Outcome outcome;
-      try {
-        outcome = engine.process(delivery, inFlight).join();
-      } finally {
-        busySince = 0;
-        Thread.interrupted(); // a handler may leave the flag set
-      }
-      if (outcome != Outcome.REDELIVERY_SCHEDULED) {
-        return;
-      }
-      if (!running) {
-        // Closing: the group's next consumer retries it.
-        channel.nack(inbound.generation(), inbound.tag());
-        return;
-      }
-      if (!awaitBackoff(inFlight.retryDelay, inbound.generation()) || !running) {
-        // Closing: the group's next consumer retries it.
-        channel.nack(inbound.generation(), inbound.tag());
-        return;
-      }
-      if (channel.isRetired(inbound.generation())) {
-        channel.skipped(inbound.generation(), inbound.tag()); // it comes again on the new channel
-        return;
-      }
-      attempt = inFlight.nextAttempt;
+    if (!awaitRoom()) {
+      channel.nack(inbound.generation(), inbound.tag()); // closing: the group's next consumer
+      return;
     }
+    InFlight inFlight = new InFlight(inbound);
+    synchronized (this) {
+      window.addLast(inFlight);
+      busySince = window.peekFirst().started;
+    }
+    attemptSafely(inFlight, attempt);
+  }
+
+  /** {@link #attemptOf}; a failure of the lane's own (not the handler's) returns the delivery. */
+  private void attemptSafely(InFlight inFlight, int attempt) {
+    try {
+      attemptOf(inFlight, attempt);
+    } catch (Throwable t) {
+      // The lane must outlive any one message; the message goes back to the queue.
+      log.error(
+          "Handling delivery {} failed unexpectedly; returning it", inFlight.inbound.tag(), t);
+      returned(inFlight);
+      if (t instanceof VirtualMachineError error) {
+        throw error;
+      }
+    }
+  }
+
+  /** Hands {@code inFlight} to the engine as {@code attempt}; it settles now or later. */
+  private void attemptOf(InFlight inFlight, int attempt) {
+    Inbound inbound = inFlight.inbound;
+    if (handled.deduplicates()) {
+      Boolean seen = handledBefore(inbound);
+      if (seen == null) {
+        returned(inFlight); // closing while the store is down
+        return;
+      }
+      if (seen) {
+        acknowledge(null, inFlight); // the group handled it before
+        return;
+      }
+    }
+    Message message =
+        attempt > 1
+            ? inbound.message().withHeader(Headers.ATTEMPT, Integer.toString(attempt))
+            : inbound.message();
+    Producer producer = engine.handlerProducer(queue.handlerProducer(), inbound.message().id());
+    Delivery delivery =
+        new Delivery(message, inbound.topic(), -1, -1, settings.group(), attempt, producer);
+    CompletableFuture<Outcome> outcome;
+    try {
+      outcome = engine.process(delivery, inFlight);
+    } finally {
+      Thread.interrupted(); // a handler may leave the flag set
+    }
+    if (outcome.isDone()) {
+      settled(inFlight, outcome.join());
+    } else {
+      outcome.thenAccept(o -> settled(inFlight, o));
+    }
+  }
+
+  /** The engine's outcome for {@code inFlight}: a redelivery waits for the lane's thread. */
+  private void settled(InFlight inFlight, Outcome outcome) {
+    if (outcome == Outcome.REDELIVERY_SCHEDULED) {
+      synchronized (this) {
+        retries.add(inFlight);
+        notifyAll(); // a lane waiting for room retries it
+      }
+      inbox.add(RETRY);
+    }
+  }
+
+  /** Waits out a failed delivery's backoff, then hands it out again, in its place in the window. */
+  private void retry(InFlight inFlight) {
+    Inbound inbound = inFlight.inbound;
+    if (!awaitBackoff(inFlight.retryDelay, inbound.generation()) || !running) {
+      returned(inFlight); // closing: the group's next consumer retries it
+      return;
+    }
+    if (channel.isRetired(inbound.generation())) {
+      channel.skipped(inbound.generation(), inbound.tag()); // it comes again on the new channel
+      synchronized (this) {
+        inFlight.returned = true;
+        flush();
+      }
+      return;
+    }
+    attemptSafely(inFlight, inFlight.nextAttempt);
+  }
+
+  /**
+   * Waits until the window has room, retrying meanwhile what waits for a retry (only this thread
+   * retries); false if the lane stops.
+   */
+  private boolean awaitRoom() {
+    while (true) {
+      InFlight retry;
+      synchronized (this) {
+        try {
+          while (running && window.size() >= maxInFlight && retries.isEmpty()) {
+            wait(100);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+        if (!running) {
+          return false;
+        }
+        retry = retries.poll();
+        if (retry == null) {
+          return true;
+        }
+      }
+      retry(retry);
+    }
+  }
+
+  /**
+   * Stopping: deliveries waiting for a retry go back to the queue; the thread then waits for the
+   * handlers still running (never interrupted) so their acknowledgements leave in order.
+   */
+  private void finishWindow() {
+    List<InFlight> pendingRetries;
+    synchronized (this) {
+      pendingRetries = List.copyOf(retries);
+      retries.clear();
+    }
+    pendingRetries.forEach(this::returned);
+    synchronized (this) {
+      while (!window.isEmpty() && !channel.isRetired(window.peekFirst().inbound.generation())) {
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Returns a delivery of the window to its queue now (nothing after it waits for it). */
+  private void returned(InFlight inFlight) {
+    channel.nack(inFlight.inbound.generation(), inFlight.inbound.tag());
+    synchronized (this) {
+      inFlight.returned = true;
+      flush();
+    }
+  }
+
+  /** Sends the acks of the window's finished head, in order; wakes a lane waiting for room. */
+  private void flush() {
+    InFlight head;
+    while ((head = window.peekFirst()) != null && head.done()) {
+      window.pollFirst();
+      if (head.acknowledged) {
+        channel.ack(head.inbound.generation(), head.inbound.tag());
+      }
+    }
+    busySince = head == null ? 0 : head.started;
+    notifyAll();
   }
 
   /**
@@ -312,10 +473,16 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     }
   }
 
+  /**
+   * After the handler returned; at-most-once: before it runs (the engine's order). The ack leaves
+   * once every earlier delivery of the lane is done.
+   */
   @Override
   public void acknowledge(Delivery delivery, InFlight inFlight) {
-    // After the handler returned; at-most-once: before it runs (the engine's order).
-    channel.ack(inFlight.inbound.generation(), inFlight.inbound.tag());
+    synchronized (this) {
+      inFlight.acknowledged = true;
+      flush();
+    }
   }
 
   /**

@@ -26,7 +26,12 @@ public final class Capabilities {
      * {@link io.agentmq.api.Message#timestamp()} keeps milliseconds; without it, whole seconds (the
      * AMQP {@code timestamp} property).
      */
-    MILLISECOND_TIMESTAMPS
+    MILLISECOND_TIMESTAMPS,
+    /**
+     * An async handler is handed the next deliveries while up to {@code maxInFlight} of a partition
+     * (RabbitMQ: of a lane) are unfinished; without it, one at a time.
+     */
+    PIPELINED_ASYNC_HANDLERS
   }
 
   private final Set<Capability> supported;

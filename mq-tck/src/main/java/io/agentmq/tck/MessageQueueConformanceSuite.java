@@ -397,6 +397,44 @@ public abstract class MessageQueueConformanceSuite {
       next.awaitIds(Set.of(after));
       assertStaysAt(next, 1, Duration.ofMillis(300));
     }
+
+    @Test
+    @DisplayName(
+        "acknowledges an async handler's deliveries in order: those finished after one that never"
+            + " finishes come again, with it, to the group's next consumer")
+    void inOrderAcknowledgements() {
+      assumeTrue(
+          capabilities().has(Capability.PIPELINED_ASYNC_HANDLERS),
+          "backend hands an async handler one delivery at a time");
+      MessageQueue first = open(b -> b.set(MqConfig.CONSUMER_CLOSE_TIMEOUT_MS, "500"));
+      String topic = newTopic("inorder");
+      String group = newGroup("inorder");
+      Inbox finished = new Inbox();
+      Subscriber consumer =
+          subscribe(
+              first,
+              Subscription.to(topic)
+                  .group(group)
+                  .maxInFlight(8)
+                  .asyncHandler(
+                      d ->
+                          d.message().payloadAsText().equals("m0")
+                              ? new CompletableFuture<Void>() // never finishes
+                              : CompletableFuture.runAsync(() -> finished.add(d))));
+      Producer producer = first.createProducer();
+      List<String> sent = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        sent.add(producer.sendAndWait(topic, Message.of("k", bytes("m" + i))).messageId());
+      }
+      finished.awaitIds(new HashSet<>(sent.subList(1, 5)));
+
+      consumer.close(); // gives up on m0 after consumer.close_timeout_ms
+
+      Inbox next = new Inbox();
+      subscribe(open(), sub(topic, group, next));
+      next.awaitIds(new HashSet<>(sent));
+      assertThat(next.deliveries()).extracting(Delivery::id).containsExactlyElementsOf(sent);
+    }
   }
 
   @Nested
