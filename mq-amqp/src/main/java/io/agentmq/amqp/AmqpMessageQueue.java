@@ -7,10 +7,12 @@ import com.rabbitmq.client.DefaultSaslConfig;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.agentmq.api.MessagingException;
 import io.agentmq.api.Subscriber;
+import io.agentmq.api.deadletter.DeadLetters;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.IdempotencyStore;
 import io.agentmq.spi.IdempotencyStores;
 import io.agentmq.spi.support.AbstractMessageQueue;
+import io.agentmq.spi.support.DeadLetterOperations;
 import io.agentmq.spi.support.ProducerHandle;
 import java.io.EOFException;
 import java.io.IOException;
@@ -361,6 +363,13 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
   public AmqpAdmin admin() {
     ensureOpen();
     return admin;
+  }
+
+  /** Stateless: the kept queue itself holds the progress. */
+  @Override
+  public DeadLetters deadLetters() {
+    ensureOpen();
+    return new DeadLetterOperations(new AmqpDeadLetters(this));
   }
 
   @Override

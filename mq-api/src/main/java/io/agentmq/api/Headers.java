@@ -71,5 +71,11 @@ public final class Headers {
   /** When the message was dead-lettered, epoch milliseconds. */
   public static final String DLQ_FAILED_AT = "mq-dlq-failed-at";
 
+  /**
+   * How many times a message was sent back from its dead-letter topic ({@link
+   * io.agentmq.api.deadletter.DeadLetters#replay}); absent on a message never replayed.
+   */
+  public static final String REPLAY_COUNT = "mq-replay-count";
+
   private Headers() {}
 }

@@ -1,5 +1,6 @@
 package io.agentmq.api;
 
+import io.agentmq.api.deadletter.DeadLetters;
 import io.agentmq.spi.MessageQueueProviders;
 
 /**
@@ -57,6 +58,12 @@ public interface MessageQueue extends AutoCloseable {
   }
 
   Admin admin();
+
+  /**
+   * Operations on dead letters: stats, browse, replay and purge ({@code agentmq dlq} on the command
+   * line).
+   */
+  DeadLetters deadLetters();
 
   /**
    * UP when the broker is reachable and every consumer is UP; details hold the backend's checks and

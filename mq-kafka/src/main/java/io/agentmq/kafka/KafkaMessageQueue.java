@@ -1,10 +1,12 @@
 package io.agentmq.kafka;
 
 import io.agentmq.api.Subscriber;
+import io.agentmq.api.deadletter.DeadLetters;
 import io.agentmq.kafka.consumer.KafkaSubscriber;
 import io.agentmq.kafka.consumer.QueueLink;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.support.AbstractMessageQueue;
+import io.agentmq.spi.support.DeadLetterOperations;
 import io.agentmq.spi.support.ProducerHandle;
 import java.time.Duration;
 import java.util.Map;
@@ -105,6 +107,13 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
   public KafkaAdmin admin() {
     ensureOpen();
     return admin;
+  }
+
+  /** Stateless: the operations group's offsets on the broker hold the progress. */
+  @Override
+  public DeadLetters deadLetters() {
+    ensureOpen();
+    return new DeadLetterOperations(new KafkaDeadLetters(config));
   }
 
   @Override

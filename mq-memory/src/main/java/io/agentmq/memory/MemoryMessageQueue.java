@@ -1,8 +1,10 @@
 package io.agentmq.memory;
 
 import io.agentmq.api.Subscriber;
+import io.agentmq.api.deadletter.DeadLetters;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.support.AbstractMessageQueue;
+import io.agentmq.spi.support.DeadLetterOperations;
 import io.agentmq.spi.support.ProducerHandle;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -15,6 +17,7 @@ final class MemoryMessageQueue extends AbstractMessageQueue {
   private final MemoryAdmin admin;
   private final MemorySender sender;
   private final ProducerHandle handlerProducer;
+  private final DeadLetters deadLetters;
 
   MemoryMessageQueue(MemoryConfig config) {
     super(MemoryProvider.NAME, config.common);
@@ -26,6 +29,7 @@ final class MemoryMessageQueue extends AbstractMessageQueue {
             () -> subscribers().stream().map(Subscriber::group).collect(Collectors.toSet()));
     this.sender = new MemorySender(broker, config);
     this.handlerProducer = ProducerHandle.borrowed(sender);
+    this.deadLetters = new DeadLetterOperations(new MemoryDeadLetters(broker));
     config.common.topics().values().forEach(broker::createTopic);
   }
 
@@ -43,6 +47,12 @@ final class MemoryMessageQueue extends AbstractMessageQueue {
   public MemoryAdmin admin() {
     ensureOpen();
     return admin;
+  }
+
+  @Override
+  public DeadLetters deadLetters() {
+    ensureOpen();
+    return deadLetters;
   }
 
   @Override

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       HealthCommand.class,
       SendCommand.class,
       TailCommand.class,
+      DlqCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AgentMqCommand implements Runnable {
