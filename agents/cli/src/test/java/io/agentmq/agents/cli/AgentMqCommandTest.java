@@ -113,6 +113,10 @@ class AgentMqCommandTest {
     for (String c : List.of("create", "list", "describe", "delete")) {
       commands.add(List.of("topics", c));
     }
+    commands.add(List.of("dlq"));
+    for (String c : List.of("stats", "show", "replay", "purge")) {
+      commands.add(List.of("dlq", c));
+    }
     for (List<String> command : commands) {
       List<String> args = new ArrayList<>(command);
       args.add("--help");
