@@ -42,6 +42,10 @@ final class AmqpAdmin implements Admin {
   private final Connection connection;
   private final HttpClient http;
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
+
+  /** Wait queues declared by this queue, to delete with their topic. */
+  private final Set<String> waitQueues = ConcurrentHashMap.newKeySet();
+
   private Channel declaring;
 
   AmqpAdmin(AmqpConfig config, Connection connection) {
@@ -107,6 +111,32 @@ final class AmqpAdmin implements Admin {
         ch -> declareQueue(ch, topic, group), "declaring queue of group '" + group + "'");
   }
 
+  /**
+   * The wait queue where a non-blocking retry of {@code group}'s messages on {@code topic} waits
+   * {@code delay}: a durable classic queue whose TTL dead-letters its messages, in order, back into
+   * the group's queue (through the default exchange). Declared once per delay.
+   */
+  String waitQueue(String topic, String group, java.time.Duration delay) {
+    String target = topic + "." + group;
+    String name = target + ".wait." + delay.toMillis() + "ms";
+    if (waitQueues.contains(name)) {
+      return name;
+    }
+    withChannel(
+        ch -> {
+          Map<String, Object> args = new HashMap<>();
+          args.put("x-queue-type", "classic");
+          args.put("x-message-ttl", delay.toMillis());
+          args.put("x-dead-letter-exchange", "");
+          args.put("x-dead-letter-routing-key", target);
+          ch.queueDeclare(name, true, false, false, args);
+          return null;
+        },
+        "declaring wait queue '" + name + "'");
+    waitQueues.add(name);
+    return name;
+  }
+
   private static void declareExchange(Channel ch, String name) throws IOException {
     ch.exchangeDeclare(name, BuiltinExchangeType.TOPIC, true);
   }
@@ -138,6 +168,12 @@ final class AmqpAdmin implements Admin {
             if (b.path("destination_type").asText().equals("queue")
                 && queue.startsWith(name + ".")) {
               ch.queueDelete(queue);
+            }
+          }
+          for (String wait : waitQueues) {
+            if (wait.startsWith(name + ".")) {
+              ch.queueDelete(wait);
+              waitQueues.remove(wait);
             }
           }
           ch.exchangeDelete(name);

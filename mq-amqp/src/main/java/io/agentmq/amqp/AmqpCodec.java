@@ -64,6 +64,14 @@ final class AmqpCodec {
 
   /** The properties a message is published with: persistent, with its envelope on AMQP's fields. */
   static AMQP.BasicProperties toProperties(Message message) {
+    return toProperties(message, false);
+  }
+
+  /**
+   * As {@link #toProperties(Message)}; with {@code keyInHeader} the key travels in {@value
+   * #KEY_HEADER} whatever its length (the routing key says something else).
+   */
+  static AMQP.BasicProperties toProperties(Message message, boolean keyInHeader) {
     Map<String, String> own = message.headers();
     Map<String, Object> headers = null;
     for (Map.Entry<String, String> h : own.entrySet()) {
@@ -75,7 +83,7 @@ final class AmqpCodec {
       }
     }
     String key = message.key().orElse(null);
-    if (key != null && !fitsRoutingKey(key)) {
+    if (key != null && (keyInHeader || !fitsRoutingKey(key))) {
       if (headers == null) {
         headers = new HashMap<>();
       }

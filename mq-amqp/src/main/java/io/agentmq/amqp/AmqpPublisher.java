@@ -67,11 +67,13 @@ final class AmqpPublisher implements AutoCloseable {
     /** When {@link #publish} was called, relative to the others: a backlog keeps this order. */
     final long order = publishOrder.incrementAndGet();
 
-    Pending(String exchange, Message message) {
+    Pending(String exchange, String routingKey, Message message) {
       this.exchange = exchange;
       this.message = message;
-      this.routingKey = AmqpCodec.routingKey(message);
-      this.properties = AmqpCodec.toProperties(message);
+      this.routingKey = routingKey;
+      // Routed by something else than its key (a wait queue's name): the key rides in a header.
+      this.properties =
+          AmqpCodec.toProperties(message, !routingKey.equals(AmqpCodec.routingKey(message)));
       this.deadline = System.nanoTime() + sendTimeoutNanos;
     }
   }
@@ -103,11 +105,21 @@ final class AmqpPublisher implements AutoCloseable {
 
   /** Publishes to the exchange of {@code topic}; the future completes on the broker's confirm. */
   CompletableFuture<DeliveryReport> publish(String topic, Message message) {
-    Pending pending = new Pending(topic, message);
+    return publish(topic, AmqpCodec.routingKey(message), message);
+  }
+
+  /**
+   * Publishes to {@code exchange} ({@code ""}: the default exchange, straight to the queue named
+   * {@code routingKey}) with {@code routingKey}; confirmed as {@link #publish(String, Message)}.
+   */
+  CompletableFuture<DeliveryReport> publish(String exchange, String routingKey, Message message) {
+    Pending pending = new Pending(exchange, routingKey, message);
     inFlight.add(pending);
     pending.result.whenComplete((r, e) -> inFlight.remove(pending));
     try {
-      ensureExchange.apply(topic);
+      if (!exchange.isEmpty()) {
+        ensureExchange.apply(exchange);
+      }
       send(pending);
     } catch (RuntimeException e) {
       pending.result.completeExceptionally(e);

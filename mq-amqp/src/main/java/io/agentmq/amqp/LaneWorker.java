@@ -509,6 +509,31 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     inFlight.nextAttempt = attempt;
   }
 
+  /**
+   * A non-blocking retry waits in a wait queue of its delay, whose TTL dead-letters it back into
+   * the group's queue when due: the broker keeps the time, the lane goes on (no due header: it
+   * arrives due).
+   */
+  @Override
+  public CompletionStage<?> park(
+      Delivery delivery, InFlight inFlight, String retryTopic, Message parked, Duration delay) {
+    String waitQueue = queue.topology().waitQueue(delivery.topic(), settings.group(), delay);
+    Message.Builder copy =
+        Message.builder(parked.payload())
+            .id(parked.id())
+            .key(parked.key().orElse(null))
+            .timestamp(java.time.Instant.ofEpochMilli(parked.timestampMillis()));
+    parked
+        .headers()
+        .forEach(
+            (name, value) -> {
+              if (!name.equals(Headers.RETRY_DUE)) {
+                copy.header(name, value);
+              }
+            });
+    return queue.publisher().publish("", waitQueue, copy.build());
+  }
+
   @Override
   public CompletionStage<?> publishDeadLetter(
       String topic, Message deadLetter, Delivery original, InFlight inFlight) {

@@ -37,6 +37,15 @@ public final class Headers {
   /** Delivery attempt, starting at 1; set on redeliveries. */
   public static final String ATTEMPT = "mq-attempt";
 
+  /**
+   * On a parked retry: the topic it was consumed from (a retry topic's consumer hands it out as a
+   * delivery of that topic).
+   */
+  public static final String RETRY_TOPIC = "mq-retry-topic";
+
+  /** On a parked retry: when it may be handled again, epoch milliseconds. */
+  public static final String RETRY_DUE = "mq-retry-due";
+
   /** What every dead-letter header starts with. */
   public static final String DLQ_PREFIX = "mq-dlq-";
 

@@ -43,6 +43,7 @@ public final class MqConfig {
   public static final String RETRY_MAX_BACKOFF_MS = "retry.max_backoff_ms";
   public static final String RETRY_MULTIPLIER = "retry.multiplier";
   public static final String RETRY_JITTER = "retry.jitter";
+  public static final String RETRY_IN_PLACE = "retry.in_place";
   public static final String SEND_TIMEOUT_MS = "producer.send_timeout_ms";
   public static final String MAX_MESSAGE_BYTES = "producer.max_message_bytes";
   public static final String CONSUMER_CONCURRENCY = "consumer.concurrency";
@@ -76,6 +77,7 @@ public final class MqConfig {
           RETRY_MAX_BACKOFF_MS,
           RETRY_MULTIPLIER,
           RETRY_JITTER,
+          RETRY_IN_PLACE,
           SEND_TIMEOUT_MS,
           MAX_MESSAGE_BYTES,
           CONSUMER_CONCURRENCY,
@@ -152,7 +154,9 @@ public final class MqConfig {
               RETRY_MAX_BACKOFF_MS, max.toMillis(), RETRY_INITIAL_BACKOFF_MS, initial.toMillis()));
       max = initial;
     }
-    this.retryPolicy = new RetryPolicy(maxRetries, initial, max, multiplier, jitter);
+    // How many retries wait in place (blocking) before the rest are parked; default: all.
+    int inPlace = c.integer(RETRY_IN_PLACE, RetryPolicy.ALL_IN_PLACE, 0, RetryPolicy.ALL_IN_PLACE);
+    this.retryPolicy = new RetryPolicy(maxRetries, initial, max, multiplier, jitter, inPlace);
     this.deadLetterPolicy = new DeadLetterPolicy(c.bool(ENABLE_DEAD_LETTER, true));
     this.sendTimeout =
         c.millis(

@@ -9,6 +9,11 @@ public enum Outcome {
   ACKNOWLEDGED,
   /** The handler failed; the message will be delivered again after a backoff. */
   REDELIVERY_SCHEDULED,
+  /**
+   * The handler failed; a copy was parked for a non-blocking retry ({@link
+   * RetryPolicy#withInPlaceRetries}), then the delivery was acknowledged.
+   */
+  RETRY_PARKED,
   /** The message was published to its dead-letter topic, then acknowledged. */
   DEAD_LETTERED,
   /**

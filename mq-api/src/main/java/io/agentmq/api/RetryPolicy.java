@@ -7,6 +7,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * How a failed delivery is retried: exponential backoff with jitter, up to {@code maxRetries}
  * retries (so {@code maxRetries + 1} attempts), after which the message is dead-lettered.
  *
+ * <p>The first {@code inPlaceRetries} retries are blocking: the delivery stays where it is and the
+ * messages behind it (its partition; on RabbitMQ its lane) wait out the backoff, so per-key order
+ * holds. Later retries are non-blocking: the message is parked off the partition or queue for its
+ * backoff (without jitter) and the consumer goes on with the next messages, so per-key order does
+ * not hold for it. Parked on Kafka and the memory backend in the group's retry topic {@code
+ * <topic>.<group>.retry}; on RabbitMQ in a wait queue whose TTL dead-letters it back into the
+ * group's queue. By default every retry is in place.
+ *
  * @param maxRetries retries after the first attempt, {@code >= 0}
  * @param initialBackoff delay before the first retry
  * @param maxBackoff upper bound of any delay
@@ -18,10 +26,24 @@ public record RetryPolicy(
     Duration initialBackoff,
     Duration maxBackoff,
     double multiplier,
-    double jitter) {
+    double jitter,
+    int inPlaceRetries) {
+
+  /** {@code inPlaceRetries} when every retry is in place. */
+  public static final int ALL_IN_PLACE = Integer.MAX_VALUE;
 
   public static final RetryPolicy DEFAULT =
       new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(30), 2.0, 0.2);
+
+  /** Every retry in place (blocking). */
+  public RetryPolicy(
+      int maxRetries,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      double multiplier,
+      double jitter) {
+    this(maxRetries, initialBackoff, maxBackoff, multiplier, jitter, ALL_IN_PLACE);
+  }
 
   public RetryPolicy {
     if (maxRetries < 0) {
@@ -37,6 +59,9 @@ public record RetryPolicy(
     if (!(jitter >= 0.0 && jitter <= 1.0)) {
       throw new IllegalArgumentException("jitter must be in [0, 1], was " + jitter);
     }
+    if (inPlaceRetries < 0) {
+      throw new IllegalArgumentException("inPlaceRetries must be >= 0, was " + inPlaceRetries);
+    }
   }
 
   public static RetryPolicy ofRetries(int maxRetries) {
@@ -44,11 +69,46 @@ public record RetryPolicy(
   }
 
   public RetryPolicy withMaxRetries(int retries) {
-    return new RetryPolicy(retries, initialBackoff, maxBackoff, multiplier, jitter);
+    return new RetryPolicy(retries, initialBackoff, maxBackoff, multiplier, jitter, inPlaceRetries);
   }
 
   public RetryPolicy withBackoff(Duration initial, Duration max) {
-    return new RetryPolicy(maxRetries, initial, max, multiplier, jitter);
+    return new RetryPolicy(maxRetries, initial, max, multiplier, jitter, inPlaceRetries);
+  }
+
+  /**
+   * The first {@code retries} retries in place (blocking), the rest parked (non-blocking); 0 parks
+   * every retry.
+   */
+  public RetryPolicy withInPlaceRetries(int retries) {
+    return new RetryPolicy(maxRetries, initialBackoff, maxBackoff, multiplier, jitter, retries);
+  }
+
+  /** Whether the retry after attempt {@code failedAttempt} (1-based) is parked, not in place. */
+  public boolean parksAfter(int failedAttempt) {
+    return failedAttempt > inPlaceRetries;
+  }
+
+  /** Whether any retry is parked: the group then consumes its retry topics too. */
+  public boolean parks() {
+    return inPlaceRetries < maxRetries;
+  }
+
+  /** The group's retry topic of {@code topic}: where Kafka and memory park its retries. */
+  public static String retryTopic(String topic, String group) {
+    return topic + "." + group + RETRY_SUFFIX;
+  }
+
+  /** What the name of a retry topic ends with. */
+  public static final String RETRY_SUFFIX = ".retry";
+
+  /**
+   * The delay before a parked retry: the backoff of {@link #delayAfter} without jitter, so that
+   * parked messages share a few delays (RabbitMQ keeps a wait queue per delay).
+   */
+  public Duration parkedDelayAfter(int failedAttempt) {
+    double base = initialBackoff.toNanos() * Math.pow(multiplier, Math.max(0, failedAttempt - 1));
+    return Duration.ofMillis(Math.max(1, (long) (Math.min(maxBackoff.toNanos(), base) / 1e6)));
   }
 
   /**

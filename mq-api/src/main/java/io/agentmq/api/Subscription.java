@@ -22,6 +22,7 @@ public final class Subscription {
   private final int maxInFlight;
   private final DeliveryMode deliveryMode;
   private final RetryPolicy retryPolicy;
+  private final FailureClassifier failureClassifier;
   private final DeadLetterPolicy deadLetterPolicy;
   private final StartPosition startFrom;
   private final DeliveryObserver observer;
@@ -35,6 +36,7 @@ public final class Subscription {
     this.maxInFlight = b.maxInFlight;
     this.deliveryMode = b.deliveryMode;
     this.retryPolicy = b.retryPolicy;
+    this.failureClassifier = b.failureClassifier;
     this.deadLetterPolicy = b.deadLetterPolicy;
     this.startFrom = b.startFrom;
     this.observer = b.observer;
@@ -88,6 +90,11 @@ public final class Subscription {
     return Optional.ofNullable(retryPolicy);
   }
 
+  /** What a handler failure means for its message; {@link FailureClassifier#DEFAULT} unless set. */
+  public FailureClassifier failureClassifier() {
+    return failureClassifier;
+  }
+
   public Optional<DeadLetterPolicy> deadLetterPolicy() {
     return Optional.ofNullable(deadLetterPolicy);
   }
@@ -111,6 +118,7 @@ public final class Subscription {
     private int maxInFlight = 1;
     private DeliveryMode deliveryMode;
     private RetryPolicy retryPolicy;
+    private FailureClassifier failureClassifier = FailureClassifier.DEFAULT;
     private DeadLetterPolicy deadLetterPolicy;
     private StartPosition startFrom;
     private DeliveryObserver observer = DeliveryObserver.NONE;
@@ -176,6 +184,12 @@ public final class Subscription {
 
     public Builder deliveryMode(DeliveryMode mode) {
       this.deliveryMode = Objects.requireNonNull(mode, "deliveryMode");
+      return this;
+    }
+
+    /** Maps handler failures to retry, park or dead-letter ({@link FailureClassifier}). */
+    public Builder failureClassifier(FailureClassifier classifier) {
+      this.failureClassifier = Objects.requireNonNull(classifier, "failureClassifier");
       return this;
     }
 

@@ -4,6 +4,7 @@ import io.agentmq.api.AsyncMessageHandler;
 import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.DeliveryObserver;
+import io.agentmq.api.FailureClassifier;
 import io.agentmq.api.MessageHandler;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.RetryPolicy;
@@ -24,6 +25,7 @@ import java.util.Optional;
  * @param maxMessageBytes the largest message a handler may send
  * @param observer told how each delivery ended
  * @param encryption the payload encryption the handler's deliveries and sends go through, if any
+ * @param failureClassifier what a handler failure means for its message
  */
 public record ConsumerSettings(
     List<String> topics,
@@ -40,7 +42,44 @@ public record ConsumerSettings(
     Duration stallTimeout,
     int maxMessageBytes,
     DeliveryObserver observer,
-    Optional<PayloadEncryption> encryption) {
+    Optional<PayloadEncryption> encryption,
+    FailureClassifier failureClassifier) {
+
+  /** Settings with {@link FailureClassifier#DEFAULT}. */
+  public ConsumerSettings(
+      List<String> topics,
+      String group,
+      MessageHandler handler,
+      AsyncMessageHandler asyncHandler,
+      int concurrency,
+      int maxInFlight,
+      DeliveryMode deliveryMode,
+      RetryPolicy retryPolicy,
+      DeadLetterPolicy deadLetterPolicy,
+      StartPosition startFrom,
+      Duration closeTimeout,
+      Duration stallTimeout,
+      int maxMessageBytes,
+      DeliveryObserver observer,
+      Optional<PayloadEncryption> encryption) {
+    this(
+        topics,
+        group,
+        handler,
+        asyncHandler,
+        concurrency,
+        maxInFlight,
+        deliveryMode,
+        retryPolicy,
+        deadLetterPolicy,
+        startFrom,
+        closeTimeout,
+        stallTimeout,
+        maxMessageBytes,
+        observer,
+        encryption,
+        FailureClassifier.DEFAULT);
+  }
 
   /** Settings without payload encryption. */
   public ConsumerSettings(
@@ -76,6 +115,30 @@ public record ConsumerSettings(
         Optional.empty());
   }
 
+  /**
+   * The group's retry topics, where Kafka and the memory backend park non-blocking retries: one per
+   * topic when the retry policy parks any ({@link RetryPolicy#parks()}) or a failure classifier of
+   * the subscription's own may, else none. Their consumer is the subscription's own.
+   */
+  public List<String> retryTopics() {
+    boolean mayPark = retryPolicy.parks() || failureClassifier != FailureClassifier.DEFAULT;
+    if (!mayPark || deliveryMode == DeliveryMode.AT_MOST_ONCE) {
+      return List.of();
+    }
+    return topics.stream().map(t -> RetryPolicy.retryTopic(t, group)).toList();
+  }
+
+  /** {@link #topics()} and {@link #retryTopics()}: what a Kafka or memory consumer reads. */
+  public List<String> topicsWithRetries() {
+    List<String> retries = retryTopics();
+    if (retries.isEmpty()) {
+      return topics;
+    }
+    List<String> all = new java.util.ArrayList<>(topics);
+    all.addAll(retries);
+    return List.copyOf(all);
+  }
+
   public static ConsumerSettings of(Subscription s, MqConfig config) {
     return new ConsumerSettings(
         s.topics(),
@@ -92,6 +155,7 @@ public record ConsumerSettings(
         config.stallTimeout(),
         config.maxMessageBytes(),
         s.observer(),
-        config.encryption());
+        config.encryption(),
+        s.failureClassifier());
   }
 }

@@ -45,6 +45,17 @@ public interface Settlement<H> {
   CompletionStage<?> publishDeadLetter(
       String topic, Message deadLetter, Delivery original, H handle);
 
+  /**
+   * Park {@code parked} (the delivery's message with its next attempt and {@code mq-retry-*}
+   * headers) for a non-blocking retry after {@code delay}, durably; the engine acknowledges the
+   * original only after the returned stage completes normally. By default it goes to the group's
+   * retry topic, which the backend's consumer reads too ({@link ConsumerSettings#retryTopics()}).
+   */
+  default CompletionStage<?> park(
+      Delivery delivery, H handle, String retryTopic, Message parked, Duration delay) {
+    return publishDeadLetter(retryTopic, parked, delivery, handle);
+  }
+
   /** A message an exactly-once handler sent, held until its delivery is acknowledged. */
   record Output(String topic, Message message) {}
 }

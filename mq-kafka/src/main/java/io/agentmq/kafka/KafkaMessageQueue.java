@@ -77,7 +77,7 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
 
   @Override
   protected Subscriber openSubscriber(ConsumerSettings settings, Consumer<Subscriber> onClose) {
-    settings.topics().forEach(admin::ensureTopic);
+    settings.topicsWithRetries().forEach(admin::ensureTopic);
     return new KafkaSubscriber(settings, link(settings), onClose);
   }
 

@@ -1,6 +1,7 @@
 package io.agentmq.memory;
 
 import io.agentmq.api.Producer;
+import io.agentmq.api.StartPosition;
 import io.agentmq.api.Subscriber;
 import io.agentmq.api.SubscriberStatus;
 import io.agentmq.spi.ConsumerSettings;
@@ -53,8 +54,11 @@ final class MemorySubscriber implements Subscriber {
     this.onClose = onClose;
     this.signal = broker.signal(settings.group());
     List<PartitionWorker> all = new ArrayList<>();
-    for (String topic : settings.topics()) {
-      for (GroupCursor cursor : broker.join(topic, settings.group(), settings.startFrom())) {
+    for (String topic : settings.topicsWithRetries()) {
+      // A retry topic holds only what this group parked: all of it is the group's.
+      StartPosition from =
+          settings.topics().contains(topic) ? settings.startFrom() : StartPosition.EARLIEST;
+      for (GroupCursor cursor : broker.join(topic, settings.group(), from)) {
         all.add(new PartitionWorker(cursor, settings, broker, contextProducer, state, inFlight));
       }
     }

@@ -121,7 +121,8 @@ public final class ResilientSubscriber implements Subscriber {
         Subscription.to(s.topics().toArray(String[]::new))
             .group(s.group())
             .maxInFlight(s.maxInFlight())
-            .observer(s.observer());
+            .observer(s.observer())
+            .failureClassifier(s.failureClassifier());
     s.concurrency().ifPresent(b::concurrency);
     s.deliveryMode().ifPresent(b::deliveryMode);
     s.retryPolicy().ifPresent(b::retryPolicy);

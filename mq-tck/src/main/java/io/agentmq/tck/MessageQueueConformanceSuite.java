@@ -9,6 +9,7 @@ import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.DeliveryReport;
+import io.agentmq.api.FailureClassifier;
 import io.agentmq.api.Headers;
 import io.agentmq.api.Health;
 import io.agentmq.api.InvalidMessageException;
@@ -703,6 +704,143 @@ public abstract class MessageQueueConformanceSuite {
       assertThat(attempts).containsExactly(1, 2, 3);
       assertThat(done.deliveries().get(0).header(Headers.ATTEMPT)).contains("3");
       assertStaysAt(done, 1, Duration.ofMillis(200));
+    }
+
+    /** Retries after the first in place, then parked: 300 ms, 600 ms, 1.2 s without jitter. */
+    private MessageQueue nonBlockingRetries() {
+      return open(
+          b ->
+              b.maxRetries(3)
+                  .set(MqConfig.RETRY_IN_PLACE, "1")
+                  .set(MqConfig.RETRY_INITIAL_BACKOFF_MS, "300")
+                  .set(MqConfig.RETRY_MAX_BACKOFF_MS, "5000")
+                  .set(MqConfig.RETRY_JITTER, "0"));
+    }
+
+    @Test
+    @DisplayName(
+        "parks a failing message for its later retries: the messages of its key behind it go on"
+            + " (per-key order does not hold for it), its attempts count on across the stages, and"
+            + " it ends handled on its own topic")
+    void nonBlockingRetry() {
+      MessageQueue queue = nonBlockingRetries();
+      String topic = newTopic("park");
+      List<String> calls = new CopyOnWriteArrayList<>();
+      List<String> handled = new CopyOnWriteArrayList<>();
+      Set<String> seenAs = ConcurrentHashMap.newKeySet();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("park"))
+              .handler(
+                  d -> {
+                    String m = d.message().payloadAsText();
+                    calls.add(m + "@" + d.attempt());
+                    seenAs.add(
+                        d.topic()
+                            + (d.message().headers().containsKey(Headers.RETRY_TOPIC)
+                                ? " with mq-retry-topic"
+                                : ""));
+                    if (m.equals("m0") && d.attempt() < 4) {
+                      throw new IllegalStateException("not yet");
+                    }
+                    handled.add(m);
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+      Producer producer = queue.createProducer();
+
+      for (int i = 0; i < 3; i++) {
+        producer.sendAndWait(topic, Message.of("k", bytes("m" + i)));
+      }
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> handled.contains("m0"));
+      assertThat(handled).containsExactly("m1", "m2", "m0");
+      assertThat(calls.stream().filter(c -> c.startsWith("m0@")))
+          .containsExactly("m0@1", "m0@2", "m0@3", "m0@4");
+      assertThat(seenAs).containsOnly(topic);
+      assertStaysAt(deadLetters, 0, Duration.ofMillis(300));
+    }
+
+    @Test
+    @DisplayName(
+        "follows the failure classifier: dead-letters what it names at once, parks what it names"
+            + " without retrying in place")
+    void failureClassifier() {
+      MessageQueue queue =
+          open(
+              b ->
+                  b.maxRetries(3)
+                      .set(MqConfig.RETRY_INITIAL_BACKOFF_MS, "300")
+                      .set(MqConfig.RETRY_MAX_BACKOFF_MS, "5000")
+                      .set(MqConfig.RETRY_JITTER, "0"));
+      String topic = newTopic("classify");
+      List<String> calls = new CopyOnWriteArrayList<>();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("classify"))
+              .failureClassifier(
+                  f ->
+                      f instanceof IllegalArgumentException
+                          ? FailureClassifier.Action.DEAD_LETTER
+                          : f instanceof java.util.concurrent.TimeoutException
+                              ? FailureClassifier.Action.PARK
+                              : FailureClassifier.Action.RETRY)
+              .handler(
+                  d -> {
+                    String m = d.message().payloadAsText();
+                    calls.add(m + "@" + d.attempt());
+                    if (m.equals("bad")) {
+                      throw new IllegalArgumentException("malformed order");
+                    }
+                    if (m.equals("slow") && d.attempt() == 1) {
+                      throw new java.util.concurrent.TimeoutException("dependency timed out");
+                    }
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+      Producer producer = queue.createProducer();
+
+      producer.sendAndWait(topic, Message.of("k", bytes("bad")));
+      producer.sendAndWait(topic, Message.of("k", bytes("slow")));
+      producer.sendAndWait(topic, Message.of("k", bytes("next")));
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> calls.contains("slow@2"));
+      assertThat(calls).containsExactly("bad@1", "slow@1", "next@1", "slow@2");
+      Delivery dead = deadLetters.awaitAtLeast(1).deliveries().get(0);
+      assertThat(dead.payload()).isEqualTo(bytes("bad"));
+      assertThat(dead.header(Headers.DLQ_REASON))
+          .hasValueSatisfying(r -> assertThat(r).contains("classifier"));
+      assertStaysAt(deadLetters, 1, Duration.ofMillis(300));
+    }
+
+    @Test
+    @DisplayName(
+        "dead-letters a message that fails every stage, to its own topic's dead-letter topic,"
+            + " after max_retries + 1 attempts")
+    void nonBlockingRetryDeadLetters() {
+      MessageQueue queue = nonBlockingRetries();
+      String topic = newTopic("park-dlq");
+      List<Integer> attempts = new CopyOnWriteArrayList<>();
+      subscribe(
+          queue,
+          Subscription.to(topic)
+              .group(newGroup("park-dlq"))
+              .handler(
+                  d -> {
+                    attempts.add(d.attempt());
+                    throw new IllegalStateException("always");
+                  }));
+      Inbox deadLetters = deadLetters(queue, topic);
+
+      queue.createProducer().sendAndWait(topic, Message.of("k", bytes("doomed")));
+
+      Delivery dead = deadLetters.awaitAtLeast(1).deliveries().get(0);
+      assertThat(attempts).containsExactly(1, 2, 3, 4);
+      assertThat(dead.payload()).isEqualTo(bytes("doomed"));
+      assertThat(dead.header(Headers.DLQ_ORIGINAL_TOPIC)).contains(topic);
+      assertThat(dead.header(Headers.DLQ_ATTEMPTS)).contains("4");
+      assertThat(dead.message().headers())
+          .doesNotContainKeys(Headers.RETRY_TOPIC, Headers.RETRY_DUE);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.agentmq.api.DeadLetterPolicy;
 import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryMode;
 import io.agentmq.api.DeliveryObserver;
+import io.agentmq.api.FailureClassifier;
 import io.agentmq.api.Headers;
 import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.Message;
@@ -77,6 +78,7 @@ public final class DeliveryEngine<H> {
   private final DeliveryObserver observer;
   private final Settlement<H> settlement;
   private final PayloadEncryption encryption; // null: payloads pass as they are
+  private final FailureClassifier classifier;
 
   public DeliveryEngine(ConsumerSettings settings, Settlement<H> settlement) {
     this.handler = settings.handler();
@@ -89,6 +91,7 @@ public final class DeliveryEngine<H> {
     this.observer = settings.observer();
     this.settlement = settlement;
     this.encryption = settings.encryption().orElse(null);
+    this.classifier = settings.failureClassifier();
   }
 
   /**
@@ -120,6 +123,20 @@ public final class DeliveryEngine<H> {
    * returned future may be shared: read it, never complete it.
    */
   public CompletableFuture<Outcome> process(Delivery delivery, H handle) {
+    if (!delivery.message().headers().containsKey(Headers.RETRY_TOPIC)) {
+      return processDelivery(delivery, handle);
+    }
+    Delivery parked = parkedRetry(delivery);
+    long wait = dueMillis(parked) - System.currentTimeMillis();
+    if (wait > 0) {
+      // A parked retry read before its time (its retry topic's partition waits, nothing else).
+      settlement.redeliver(parked, handle, Duration.ofMillis(wait), parked.attempt());
+      return REDELIVERY_SCHEDULED;
+    }
+    return processDelivery(withoutRetryHeaders(parked), handle);
+  }
+
+  private CompletableFuture<Outcome> processDelivery(Delivery delivery, H handle) {
     if (!atMostOnce
         && deadLetterPolicy.enabled()
         && delivery.attempt() > retryPolicy.maxRetries() + 1) {
@@ -262,6 +279,10 @@ public final class DeliveryEngine<H> {
       observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
       return REDELIVERY_SCHEDULED;
     }
+    FailureClassifier.Action action = classify(failure);
+    if (deadLetterPolicy.enabled() && action == FailureClassifier.Action.DEAD_LETTER) {
+      return deadLetter(delivery, handle, failure, "the failure classifier dead-letters it");
+    }
     if (deadLetterPolicy.enabled() && givesUp(failure, attempt, false, retryPolicy)) {
       return deadLetter(
           delivery,
@@ -270,6 +291,12 @@ public final class DeliveryEngine<H> {
           nonRetryable
               ? "non-retryable failure"
               : "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")");
+    }
+    if (action == FailureClassifier.Action.PARK) {
+      return park(delivery, handle, failure, retryPolicy.parkedDelayAfter(attempt), attempt + 1);
+    }
+    if (retryPolicy.parksAfter(attempt)) {
+      return park(delivery, handle, failure, retryPolicy.parkedDelayAfter(attempt), attempt + 1);
     }
     Duration delay = retryPolicy.delayAfter(attempt);
     log.warn(
@@ -286,6 +313,18 @@ public final class DeliveryEngine<H> {
     settlement.redeliver(delivery, handle, delay, attempt + 1);
     observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
     return REDELIVERY_SCHEDULED;
+  }
+
+  /** The classifier's action; a classifier that throws leaves the retry policy in charge. */
+  private FailureClassifier.Action classify(Throwable failure) {
+    try {
+      FailureClassifier.Action action = classifier.classify(failure);
+      return action == null ? FailureClassifier.Action.RETRY : action;
+    } catch (RuntimeException e) {
+      log.warn(
+          "The failure classifier failed on {}: {}", failure.getClass().getName(), e.toString());
+      return FailureClassifier.Action.RETRY;
+    }
   }
 
   /**
@@ -373,6 +412,123 @@ public final class DeliveryEngine<H> {
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();
+  }
+
+  /**
+   * A non-blocking retry: a copy of the stored message with its next attempt, the topic it came
+   * from and when it is due goes to the group's retry topic (RabbitMQ: a wait queue), then the
+   * delivery is acknowledged and the consumer goes on. If the copy cannot be stored, the delivery
+   * is retried in place instead (nothing is lost).
+   */
+  private CompletableFuture<Outcome> park(
+      Delivery delivery, H handle, Throwable failure, Duration delay, int nextAttempt) {
+    Message parked =
+        withoutRetryHeaders(delivery.message())
+            .header(Headers.ATTEMPT, Integer.toString(nextAttempt))
+            .header(Headers.RETRY_TOPIC, delivery.topic())
+            .header(Headers.RETRY_DUE, Long.toString(System.currentTimeMillis() + delay.toMillis()))
+            .build();
+    String retryTopic = RetryPolicy.retryTopic(delivery.topic(), delivery.group());
+    CompletionStage<?> stored;
+    try {
+      stored = settlement.park(delivery, handle, retryTopic, parked, delay);
+    } catch (RuntimeException e) {
+      stored = CompletableFuture.failedStage(e);
+    }
+    return stored
+        .handle(
+            (ignored, storeFailure) -> {
+              if (storeFailure == null) {
+                settlement.acknowledge(delivery, handle);
+                log.warn(
+                    "Message {} on '{}' (group {}) failed attempt {}; parked for {} ms, the"
+                        + " consumer goes on (attempt {} then). {}",
+                    delivery.id(),
+                    delivery.topic(),
+                    delivery.group(),
+                    delivery.attempt(),
+                    delay.toMillis(),
+                    nextAttempt,
+                    describe(failure));
+                observe(delivery, Outcome.RETRY_PARKED, failure);
+                return Outcome.RETRY_PARKED;
+              }
+              Duration inPlace = retryPolicy.delayAfter(delivery.attempt());
+              log.error(
+                  "Message {} on '{}' could not be parked in '{}'; retrying in place in {} ms. {}",
+                  delivery.id(),
+                  delivery.topic(),
+                  retryTopic,
+                  inPlace.toMillis(),
+                  describe(unwrap(storeFailure)));
+              settlement.redeliver(delivery, handle, inPlace, nextAttempt);
+              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+              return Outcome.REDELIVERY_SCHEDULED;
+            })
+        .toCompletableFuture();
+  }
+
+  /**
+   * A delivery read from a retry topic, as a delivery of the topic it was parked from, with the
+   * attempt it was parked for.
+   */
+  private static Delivery parkedRetry(Delivery delivery) {
+    Message m = delivery.message();
+    String topic = m.headers().get(Headers.RETRY_TOPIC);
+    int attempt = delivery.attempt();
+    String parked = m.headers().get(Headers.ATTEMPT);
+    if (parked != null) {
+      try {
+        attempt = Math.max(attempt, Integer.parseInt(parked));
+      } catch (NumberFormatException e) {
+        // not ours: the backend's count stands
+      }
+    }
+    return new Delivery(
+        m,
+        topic,
+        delivery.partition(),
+        delivery.offset(),
+        delivery.group(),
+        attempt,
+        delivery.producer());
+  }
+
+  private static long dueMillis(Delivery delivery) {
+    String due = delivery.message().headers().get(Headers.RETRY_DUE);
+    try {
+      return due == null ? 0 : Long.parseLong(due);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static Delivery withoutRetryHeaders(Delivery delivery) {
+    return new Delivery(
+        withoutRetryHeaders(delivery.message()).build(),
+        delivery.topic(),
+        delivery.partition(),
+        delivery.offset(),
+        delivery.group(),
+        delivery.attempt(),
+        delivery.producer());
+  }
+
+  /** A builder of {@code m} without the {@code mq-retry-*} headers. */
+  private static Message.Builder withoutRetryHeaders(Message m) {
+    Message.Builder b =
+        Message.builder(m.payload())
+            .id(m.id())
+            .key(m.key().orElse(null))
+            .timestamp(Instant.ofEpochMilli(m.timestampMillis()));
+    m.headers()
+        .forEach(
+            (name, value) -> {
+              if (!name.equals(Headers.RETRY_TOPIC) && !name.equals(Headers.RETRY_DUE)) {
+                b.header(name, value);
+              }
+            });
+    return b;
   }
 
   private CompletionStage<Object> publishDeadLetter(

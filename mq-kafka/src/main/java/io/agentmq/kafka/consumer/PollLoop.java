@@ -165,7 +165,7 @@ final class PollLoop implements Runnable {
   @Override
   public void run() {
     try {
-      consumer.subscribe(settings.topics(), rebalancer);
+      consumer.subscribe(settings.topicsWithRetries(), rebalancer);
       long nextLagUpdate = 0;
       while (state.running()) {
         runCommands();
