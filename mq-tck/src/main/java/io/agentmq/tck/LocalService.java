@@ -33,6 +33,7 @@ public final class LocalService {
   private final String host;
   private final int port;
   private final List<List<String>> start = new ArrayList<>();
+  private final List<Integer> alsoPorts = new ArrayList<>();
   private Duration startupWait = Duration.ofSeconds(90);
   private String howTo = "";
 
@@ -53,6 +54,12 @@ public final class LocalService {
    */
   public LocalService startWith(String... command) {
     start.add(List.of(command));
+    return this;
+  }
+
+  /** Once started, wait for {@code port} too (e.g. a management interface that comes up later). */
+  public LocalService alsoWaitFor(int port) {
+    alsoPorts.add(port);
     return this;
   }
 
@@ -112,7 +119,7 @@ public final class LocalService {
     if (ran) {
       long deadline = System.nanoTime() + startupWait.toNanos();
       while (System.nanoTime() < deadline) {
-        if (listening(host, port)) {
+        if (listening(host, port) && alsoPorts.stream().allMatch(p -> listening(host, p))) {
           System.err.println(
               name + " was not running: started it (" + String.join("; ", tried) + ")");
           return null;

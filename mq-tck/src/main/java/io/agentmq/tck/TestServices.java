@@ -40,6 +40,7 @@ public final class TestServices {
     return LocalService.named("RabbitMQ", "127.0.0.1", 5672)
         .startWith("rabbitmq-plugins", "enable", "--offline", "rabbitmq_management")
         .startWith("rabbitmq-server", "-detached")
+        .alsoWaitFor(15672)
         .howTo(
             "start it (rabbitmq-server -detached), install it (apt-get install rabbitmq-server;"
                 + " .ci/run does both), or set AMQP_URL");
