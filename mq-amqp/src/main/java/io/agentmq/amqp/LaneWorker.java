@@ -89,8 +89,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   static final class InFlight {
     final Inbound inbound;
 
-    /** When it was first handed to the handler. */
-    final long started = System.nanoTime();
+    /** When its handler was last called. */
+    long started = System.nanoTime();
+
+    /** Its handler failed and it waits out a retry's backoff: not busy meanwhile. */
+    boolean waiting;
 
     /** Set when the engine schedules a redelivery; the lane waits this long, then retries. */
     Duration retryDelay;
@@ -257,7 +260,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     InFlight inFlight = new InFlight(inbound);
     synchronized (this) {
       window.addLast(inFlight);
-      busySince = window.peekFirst().started;
+      updateBusy();
     }
     attemptSafely(inFlight, attempt);
   }
@@ -315,6 +318,8 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private void settled(InFlight inFlight, Outcome outcome) {
     if (outcome == Outcome.REDELIVERY_SCHEDULED) {
       synchronized (this) {
+        inFlight.waiting = true;
+        updateBusy();
         retries.add(inFlight);
         notifyAll(); // a lane waiting for room retries it
       }
@@ -336,6 +341,11 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         flush();
       }
       return;
+    }
+    synchronized (this) {
+      inFlight.waiting = false;
+      inFlight.started = System.nanoTime();
+      updateBusy();
     }
     attemptSafely(inFlight, inFlight.nextAttempt);
   }
@@ -409,8 +419,23 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         channel.ack(head.inbound.generation(), head.inbound.tag());
       }
     }
-    busySince = head == null ? 0 : head.started;
+    updateBusy();
     notifyAll();
+  }
+
+  /**
+   * When the oldest handler still running on the window started (0 when none runs): a delivery
+   * waiting out a backoff is not a stuck handler. Guarded by this.
+   */
+  private void updateBusy() {
+    long oldest = 0;
+    for (InFlight f : window) {
+      if (!f.done() && !f.waiting) {
+        oldest = f.started;
+        break;
+      }
+    }
+    busySince = oldest;
   }
 
   /**

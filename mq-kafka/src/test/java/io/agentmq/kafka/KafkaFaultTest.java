@@ -96,7 +96,7 @@ class KafkaFaultTest {
   @Timeout(600)
   @DisplayName(
       "loses no acknowledged message when a consumer process is frozen with SIGSTOP past its"
-          + " session timeout: the group moves its partitions, and the thawed zombie handles"
+          + " session timeout: the group moves its partitions, and the thawed zombie hands out"
           + " nothing the group gave away")
   void consumerProcessFrozen() throws Exception {
     String topic = "fault-frozen-" + UUID.randomUUID().toString().substring(0, 8);
@@ -127,8 +127,10 @@ class KafkaFaultTest {
       assertThat(result.report().acknowledged()).isEqualTo(6_000);
       assertThat(result.handledByOtherWhileFrozen()).isPositive();
       // Thawed, the zombie hands out nothing more until the group confirms its assignment: the
-      // duplicates are what it had handled but not committed before it froze.
-      assertThat(result.duplicatesByZombie()).isZero();
+      // duplicates are what it had handled but not committed before it froze, plus at most the
+      // one handler (consumer.concurrency 1) the freeze caught mid-run, which finishes after the
+      // thaw: handlers are never interrupted.
+      assertThat(result.duplicatesByZombie()).isLessThanOrEqualTo(1);
     }
   }
 }
