@@ -336,10 +336,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     }
     if (channel.isRetired(inbound.generation())) {
       channel.skipped(inbound.generation(), inbound.tag()); // it comes again on the new channel
-      synchronized (this) {
-        inFlight.returned = true;
-        flush();
-      }
+      finished(inFlight, false);
       return;
     }
     synchronized (this) {
@@ -404,23 +401,35 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   /** Returns a delivery of the window to its queue now (nothing after it waits for it). */
   private void returned(InFlight inFlight) {
     channel.nack(inFlight.inbound.generation(), inFlight.inbound.tag());
-    synchronized (this) {
-      inFlight.returned = true;
-      flush();
-    }
+    finished(inFlight, false);
   }
 
   /** Sends the acks of the window's finished head, in order; wakes a lane waiting for room. */
-  private void flush() {
-    InFlight head;
-    while ((head = window.peekFirst()) != null && head.done()) {
-      window.pollFirst();
-      if (head.acknowledged) {
-        channel.ack(head.inbound.generation(), head.inbound.tag());
+  /**
+   * Marks {@code inFlight} done (acknowledged, or returned to the queue) and sends the acks of the
+   * window's finished head, in order. The acks leave outside the lane's lock: the channel may be
+   * closing, and the subscriber wakes the lane while it retires that channel.
+   */
+  private void finished(InFlight inFlight, boolean acknowledged) {
+    List<InFlight> ready = new java.util.ArrayList<>();
+    synchronized (this) {
+      if (acknowledged) {
+        inFlight.acknowledged = true;
+      } else {
+        inFlight.returned = true;
+      }
+      InFlight head;
+      while ((head = window.peekFirst()) != null && head.done()) {
+        ready.add(window.pollFirst());
+      }
+      updateBusy();
+      notifyAll();
+    }
+    for (InFlight f : ready) {
+      if (f.acknowledged) {
+        channel.ack(f.inbound.generation(), f.inbound.tag());
       }
     }
-    updateBusy();
-    notifyAll();
   }
 
   /**
@@ -504,10 +513,7 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
    */
   @Override
   public void acknowledge(Delivery delivery, InFlight inFlight) {
-    synchronized (this) {
-      inFlight.acknowledged = true;
-      flush();
-    }
+    finished(inFlight, true);
   }
 
   /**
