@@ -95,7 +95,7 @@ final class AmqpMessageQueue extends AbstractMessageQueue {
       throw MessagingException.retriable("opening publisher channels failed: " + e, e);
     }
     this.sender = new AmqpSender(publisher, config.common.maxMessageBytes());
-    this.handlerProducer = ProducerHandle.borrowed(sender);
+    this.handlerProducer = ProducerHandle.borrowed(observed(sender));
     // Declared over AMQP only: starting needs no management API.
     config.common.topics().keySet().forEach(admin::ensureTopic);
     config.requiredGroups.keySet().forEach(admin::ensureTopic);

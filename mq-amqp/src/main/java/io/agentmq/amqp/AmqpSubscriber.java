@@ -342,15 +342,16 @@ final class AmqpSubscriber implements Subscriber {
         problem = "consumer thread " + lane.name() + " died";
       }
     }
-    OptionalLong lag = OptionalLong.empty();
+    OptionalLong depths = OptionalLong.empty();
     if (!closed.get()) {
       long depth = 0;
       for (String name : topicByQueue.keySet()) {
         long d = queue.topology().depth(name);
         depth = d < 0 || depth < 0 ? -1 : depth + d;
       }
-      lag = depth < 0 ? OptionalLong.empty() : OptionalLong.of(depth);
+      depths = depth < 0 ? OptionalLong.empty() : OptionalLong.of(depth);
     }
+    OptionalLong lag = depths;
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("resubscriptions", resubscriber.resubscriptions());
     resubscriber.lastLoss().ifPresent(loss -> details.put("lastChannelLoss", loss));
@@ -363,7 +364,8 @@ final class AmqpSubscriber implements Subscriber {
         Duration.ofNanos(now - lastDeliveryNanos),
         inFlight,
         lag,
-        Optional.ofNullable(problem),
+        settings.observation().timeLags(),
+        Optional.ofNullable(problem).or(() -> settings.observation().stall(paused, lag)),
         details);
   }
 

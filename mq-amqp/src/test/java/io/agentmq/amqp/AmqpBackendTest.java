@@ -51,6 +51,7 @@ class AmqpBackendTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .declareGroups(topic, List.of("auditors"))
                 .build())) {
       String id = queue.createProducer().sendAndWait(topic, Message.ofText("early")).messageId();
@@ -67,7 +68,11 @@ class AmqpBackendTest {
   void healthLag() {
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder().brokerType("amqp").set("amqp.url", AmqpTestBroker.url()).build())) {
+            MqConfig.builder()
+                .brokerType("amqp")
+                .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+                .build())) {
       String topic = topic();
       Subscriber consumer = queue.subscribe(topic, "lagging", d -> {});
       consumer.pause();

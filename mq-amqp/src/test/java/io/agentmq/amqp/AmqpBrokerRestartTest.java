@@ -46,6 +46,7 @@ class AmqpBrokerRestartTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .set(MqConfig.SEND_TIMEOUT_MS, "120000")
                 .build())) {
       BrokerRestartScenario.Result result =

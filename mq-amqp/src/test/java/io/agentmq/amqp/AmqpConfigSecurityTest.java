@@ -140,6 +140,7 @@ class AmqpConfigSecurityTest {
         MqConfig.builder()
             .brokerType("amqp")
             .set("amqp.url", AmqpTestBroker.url())
+            .set("amqp.management_url", AmqpTestBroker.managementUrl())
             .set("producer.max_message_bytes", "1024")
             .build();
     ConnectionFactory raw = new ConnectionFactory();

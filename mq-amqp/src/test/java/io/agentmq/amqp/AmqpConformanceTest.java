@@ -38,6 +38,9 @@ class AmqpConformanceTest extends MessageQueueConformanceSuite {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder.brokerType("amqp").set("amqp.url", AmqpTestBroker.url());
+    return builder
+        .brokerType("amqp")
+        .set("amqp.url", AmqpTestBroker.url())
+        .set("amqp.management_url", AmqpTestBroker.managementUrl());
   }
 }

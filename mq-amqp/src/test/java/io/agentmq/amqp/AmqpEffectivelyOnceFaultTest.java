@@ -44,6 +44,7 @@ class AmqpEffectivelyOnceFaultTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .set("amqp.idempotency_store", store())
                 .deliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .declareGroups(topic, List.of(group))

@@ -35,6 +35,7 @@ class AmqpFaultTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {
@@ -72,6 +73,7 @@ class AmqpFaultTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {
@@ -123,6 +125,7 @@ class AmqpFaultTest {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {

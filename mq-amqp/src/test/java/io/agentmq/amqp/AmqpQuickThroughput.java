@@ -30,6 +30,7 @@ public final class AmqpQuickThroughput {
             MqConfig.builder()
                 .brokerType("amqp")
                 .set("amqp.url", AmqpTestBroker.url())
+                .set("amqp.management_url", AmqpTestBroker.managementUrl())
                 .set("amqp.prefetch", "100")
                 .set("amqp.queue_type", "classic")
                 .build())) {

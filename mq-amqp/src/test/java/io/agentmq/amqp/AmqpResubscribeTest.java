@@ -44,7 +44,11 @@ class AmqpResubscribeTest {
 
   private static MessageQueue amqp() {
     return MessageQueue.create(
-        MqConfig.builder().brokerType("amqp").set("amqp.url", AmqpTestBroker.url()).build());
+        MqConfig.builder()
+            .brokerType("amqp")
+            .set("amqp.url", AmqpTestBroker.url())
+            .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            .build());
   }
 
   private static Connection raw() throws Exception {

@@ -4,12 +4,18 @@ import io.agentmq.tck.TestServices;
 
 /**
  * The RabbitMQ the tests use: {@code AMQP_URL} when set, else the local one (guest/guest), started
- * when installed and not running ({@link TestServices#amqpUrl}).
+ * when installed and not running, else a container where Docker is available ({@link
+ * TestServices#amqpUrl}), with the management API's address that goes with it.
  */
 public final class AmqpTestBroker {
   private AmqpTestBroker() {}
 
   public static String url() {
     return TestServices.amqpUrl();
+  }
+
+  /** The management API of {@link #url()}'s broker (a container maps it to another port). */
+  public static String managementUrl() {
+    return TestServices.amqpManagementUrl();
   }
 }

@@ -2,6 +2,7 @@ package io.agentmq.api;
 
 import io.agentmq.api.deadletter.DeadLetters;
 import io.agentmq.spi.MessageQueueProviders;
+import java.util.List;
 
 /**
  * A connection to one broker through the backend named by {@code broker_type} ({@code
@@ -56,6 +57,15 @@ public interface MessageQueue extends AutoCloseable {
   default Subscriber subscribe(String topic, String group, MessageHandler handler) {
     return subscribe(Subscription.to(topic).group(group).handler(handler).build());
   }
+
+  /** The subscribers of this queue running now, e.g. for their status. */
+  List<Subscriber> subscribers();
+
+  /**
+   * Tells {@code observer} what every consumer and producer of this queue does from now on (the
+   * ones already running too), until the returned registration is closed.
+   */
+  MessagingObserver.Registration observe(MessagingObserver observer);
 
   Admin admin();
 

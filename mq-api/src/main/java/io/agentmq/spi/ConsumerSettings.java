@@ -23,7 +23,8 @@ import java.util.Optional;
  * @param asyncHandler the asynchronous handler, or {@code null} when {@code handler} is set
  * @param maxInFlight how many deliveries of one partition an async handler may have unfinished
  * @param maxMessageBytes the largest message a handler may send
- * @param observer told how each delivery ended
+ * @param observation told of each delivery: the queue's and the subscription's observers, the time
+ *     lag and progress the subscriber's status reports
  * @param encryption the payload encryption the handler's deliveries and sends go through, if any
  * @param failureClassifier what a handler failure means for its message
  */
@@ -41,47 +42,14 @@ public record ConsumerSettings(
     Duration closeTimeout,
     Duration stallTimeout,
     int maxMessageBytes,
-    DeliveryObserver observer,
+    ConsumerObservation observation,
     Optional<PayloadEncryption> encryption,
     FailureClassifier failureClassifier) {
 
-  /** Settings with {@link FailureClassifier#DEFAULT}. */
-  public ConsumerSettings(
-      List<String> topics,
-      String group,
-      MessageHandler handler,
-      AsyncMessageHandler asyncHandler,
-      int concurrency,
-      int maxInFlight,
-      DeliveryMode deliveryMode,
-      RetryPolicy retryPolicy,
-      DeadLetterPolicy deadLetterPolicy,
-      StartPosition startFrom,
-      Duration closeTimeout,
-      Duration stallTimeout,
-      int maxMessageBytes,
-      DeliveryObserver observer,
-      Optional<PayloadEncryption> encryption) {
-    this(
-        topics,
-        group,
-        handler,
-        asyncHandler,
-        concurrency,
-        maxInFlight,
-        deliveryMode,
-        retryPolicy,
-        deadLetterPolicy,
-        startFrom,
-        closeTimeout,
-        stallTimeout,
-        maxMessageBytes,
-        observer,
-        encryption,
-        FailureClassifier.DEFAULT);
-  }
-
-  /** Settings without payload encryption. */
+  /**
+   * Settings without payload encryption, with {@link FailureClassifier#DEFAULT}, told only to
+   * {@code observer}: for a consumer built outside a queue.
+   */
   public ConsumerSettings(
       List<String> topics,
       String group,
@@ -111,8 +79,9 @@ public record ConsumerSettings(
         closeTimeout,
         stallTimeout,
         maxMessageBytes,
-        observer,
-        Optional.empty());
+        ConsumerObservation.of(observer, stallTimeout),
+        Optional.empty(),
+        FailureClassifier.DEFAULT);
   }
 
   /**
@@ -139,7 +108,11 @@ public record ConsumerSettings(
     return List.copyOf(all);
   }
 
-  public static ConsumerSettings of(Subscription s, MqConfig config) {
+  /**
+   * {@code s} with its unset options from {@code config}; its deliveries are told to {@code
+   * observers} (the queue's) and to the subscription's own observer.
+   */
+  public static ConsumerSettings of(Subscription s, MqConfig config, MessagingObservers observers) {
     return new ConsumerSettings(
         s.topics(),
         s.group(),
@@ -154,7 +127,7 @@ public record ConsumerSettings(
         config.closeTimeout(),
         config.stallTimeout(),
         config.maxMessageBytes(),
-        s.observer(),
+        new ConsumerObservation(observers, s.observer(), config.stallTimeout()),
         config.encryption(),
         s.failureClassifier());
   }

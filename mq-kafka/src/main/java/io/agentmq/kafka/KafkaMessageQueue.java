@@ -66,7 +66,7 @@ final class KafkaMessageQueue extends AbstractMessageQueue {
     }
     this.producer = new KafkaProducer<>(config.producerProperties());
     this.sender = new KafkaSender(producer, admin, config.common.maxMessageBytes());
-    this.handlerProducer = ProducerHandle.borrowed(sender);
+    this.handlerProducer = ProducerHandle.borrowed(observed(sender));
     config.common.topics().values().forEach(admin::createTopic);
   }
 

@@ -28,7 +28,7 @@ final class MemoryMessageQueue extends AbstractMessageQueue {
             broker,
             () -> subscribers().stream().map(Subscriber::group).collect(Collectors.toSet()));
     this.sender = new MemorySender(broker, config);
-    this.handlerProducer = ProducerHandle.borrowed(sender);
+    this.handlerProducer = ProducerHandle.borrowed(observed(sender));
     this.deadLetters = new DeadLetterOperations(new MemoryDeadLetters(broker));
     config.common.topics().values().forEach(broker::createTopic);
   }

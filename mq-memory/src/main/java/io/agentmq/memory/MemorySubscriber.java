@@ -122,18 +122,20 @@ final class MemorySubscriber implements Subscriber {
                 + settings.stallTimeout().toMillis();
       }
     }
-    long lag = 0;
+    long waiting = 0;
     for (PartitionWorker partition : partitions) {
-      lag += partition.cursor.lag();
+      waiting += partition.cursor.lag();
     }
+    OptionalLong lag = OptionalLong.of(waiting);
     return new SubscriberStatus(
         settings.group(),
         settings.topics(),
         state.paused(),
         Duration.ofNanos(now - lastPoll),
         inFlight.get(),
-        OptionalLong.of(lag),
-        Optional.ofNullable(problem),
+        lag,
+        settings.observation().timeLags(),
+        Optional.ofNullable(problem).or(() -> settings.observation().stall(state.paused(), lag)),
         Map.of());
   }
 

@@ -390,6 +390,7 @@ public final class ResilientSubscriber implements Subscriber {
         s.sinceLastActivity(),
         s.inFlight(),
         s.lag(),
+        s.timeLags(),
         problem,
         details);
   }

@@ -1,15 +1,21 @@
 package io.agentmq.spi.support;
 
+import io.agentmq.api.DeliveryReport;
 import io.agentmq.api.Health;
+import io.agentmq.api.Message;
 import io.agentmq.api.MessageQueue;
+import io.agentmq.api.MessagingObserver;
 import io.agentmq.api.MqConfig;
 import io.agentmq.api.Producer;
 import io.agentmq.api.Subscriber;
 import io.agentmq.api.Subscription;
 import io.agentmq.spi.ConsumerSettings;
+import io.agentmq.spi.MessagingObservers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -26,6 +32,7 @@ public abstract class AbstractMessageQueue implements MessageQueue {
   private final MqConfig config;
   private final List<ProducerHandle> producers = new CopyOnWriteArrayList<>();
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  private final MessagingObservers observers = new MessagingObservers();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   protected AbstractMessageQueue(String backend, MqConfig config) {
@@ -68,7 +75,7 @@ public abstract class AbstractMessageQueue implements MessageQueue {
   @Override
   public final Producer createProducer() {
     ensureOpen();
-    ProducerHandle producer = ProducerHandle.owned(sender(), producers::remove);
+    ProducerHandle producer = ProducerHandle.owned(observed(sender()), producers::remove);
     producers.add(producer);
     return config
         .encryption()
@@ -80,10 +87,28 @@ public abstract class AbstractMessageQueue implements MessageQueue {
   public final Subscriber subscribe(Subscription subscription) {
     ensureOpen();
     Subscriber subscriber =
-        openSubscriber(ConsumerSettings.of(subscription, config), subscribers::remove);
+        openSubscriber(ConsumerSettings.of(subscription, config, observers), subscribers::remove);
     subscribers.add(subscriber);
     started(subscriber);
     return subscriber;
+  }
+
+  @Override
+  public final MessagingObserver.Registration observe(MessagingObserver observer) {
+    return observers.add(observer);
+  }
+
+  @Override
+  public final List<Subscriber> subscribers() {
+    return List.copyOf(subscribers);
+  }
+
+  /**
+   * {@code sender} telling this queue's observers of each send and its result: what a backend's
+   * handler producer sends through ({@link #createProducer()} does it for the producers it makes).
+   */
+  protected final ProducerHandle.Sender observed(ProducerHandle.Sender sender) {
+    return new ObservedSender(sender, observers);
   }
 
   /** UP while open, the broker answers and every subscriber is UP. */
@@ -120,8 +145,41 @@ public abstract class AbstractMessageQueue implements MessageQueue {
     }
   }
 
-  /** The subscribers running now, e.g. for the groups an admin reports as active. */
-  protected final List<Subscriber> subscribers() {
-    return subscribers;
+  /** A sender that times each send for the observers; with none, it only passes the send on. */
+  private record ObservedSender(ProducerHandle.Sender sender, MessagingObservers observers)
+      implements ProducerHandle.Sender {
+    @Override
+    public CompletableFuture<DeliveryReport> send(String topic, Message message) {
+      if (observers.isEmpty()) {
+        return sender.send(topic, message);
+      }
+      long start = System.nanoTime();
+      CompletableFuture<DeliveryReport> sent;
+      try {
+        sent = sender.send(topic, message);
+      } catch (RuntimeException e) {
+        observers.publishFailed(topic, message, e, System.nanoTime() - start);
+        throw e;
+      }
+      sent.whenComplete(
+          (report, failure) -> {
+            long nanos = System.nanoTime() - start;
+            if (failure == null) {
+              observers.published(topic, message, nanos);
+            } else {
+              observers.publishFailed(topic, message, unwrap(failure), nanos);
+            }
+          });
+      return sent;
+    }
+
+    @Override
+    public void flush() {
+      sender.flush();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+      return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
   }
 }

@@ -17,11 +17,12 @@ import io.agentmq.api.Producer;
 import io.agentmq.api.RetryPolicy;
 import io.agentmq.api.crypto.PayloadDecryptionException;
 import io.agentmq.api.crypto.PayloadEncryption;
+import io.agentmq.spi.ConsumerObservation;
+import io.agentmq.spi.ConsumerObservation.Lane;
 import io.agentmq.spi.ConsumerSettings;
 import io.agentmq.spi.Settlement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Under exactly-once the handler sends through a {@link #handlerProducer staged producer}: the
  * engine hands its sends to {@link Settlement#publishOutputs} on success and drops them otherwise.
- * Every outcome is reported to the subscription's {@link DeliveryObserver}.
+ * Every delivery and outcome is reported to the subscriber's {@link ConsumerObservation}: the
+ * queue's observers, the subscription's {@link DeliveryObserver}, its time lag.
  *
  * <p>Thread-safe and allocation-free on the success path of a synchronous handler.
  *
@@ -75,7 +77,8 @@ public final class DeliveryEngine<H> {
   private final DeadLetterPolicy deadLetterPolicy;
   private final boolean exactlyOnce;
   private final int maxMessageBytes;
-  private final DeliveryObserver observer;
+  private final ConsumerObservation observation;
+  private volatile Lane lastLane;
   private final Settlement<H> settlement;
   private final PayloadEncryption encryption; // null: payloads pass as they are
   private final FailureClassifier classifier;
@@ -88,7 +91,7 @@ public final class DeliveryEngine<H> {
     this.deadLetterPolicy = settings.deadLetterPolicy();
     this.exactlyOnce = settings.deliveryMode() == DeliveryMode.EXACTLY_ONCE;
     this.maxMessageBytes = settings.maxMessageBytes();
-    this.observer = settings.observer();
+    this.observation = settings.observation();
     this.settlement = settlement;
     this.encryption = settings.encryption().orElse(null);
     this.classifier = settings.failureClassifier();
@@ -124,7 +127,7 @@ public final class DeliveryEngine<H> {
    */
   public CompletableFuture<Outcome> process(Delivery delivery, H handle) {
     if (!delivery.message().headers().containsKey(Headers.RETRY_TOPIC)) {
-      return processDelivery(delivery, handle);
+      return processDelivery(delivery, handle, lane(delivery));
     }
     Delivery parked = parkedRetry(delivery);
     long wait = dueMillis(parked) - System.currentTimeMillis();
@@ -133,10 +136,25 @@ public final class DeliveryEngine<H> {
       settlement.redeliver(parked, handle, Duration.ofMillis(wait), parked.attempt());
       return REDELIVERY_SCHEDULED;
     }
-    return processDelivery(withoutRetryHeaders(parked), handle);
+    // A parked retry has waited on purpose: it counts in no partition's time lag.
+    return processDelivery(withoutRetryHeaders(parked), handle, null);
   }
 
-  private CompletableFuture<Outcome> processDelivery(Delivery delivery, H handle) {
+  /** The time-lag record of the delivery's partition: the last one, most often. */
+  private Lane lane(Delivery delivery) {
+    Lane last = lastLane;
+    if (last != null
+        && last.partition() == delivery.partition()
+        && last.topic().equals(delivery.topic())) {
+      return last;
+    }
+    Lane lane = observation.lane(delivery.topic(), delivery.partition());
+    lastLane = lane;
+    return lane;
+  }
+
+  private CompletableFuture<Outcome> processDelivery(Delivery delivery, H handle, Lane lane) {
+    long start = observation.delivered(lane, delivery);
     if (!atMostOnce
         && deadLetterPolicy.enabled()
         && delivery.attempt() > retryPolicy.maxRetries() + 1) {
@@ -153,7 +171,9 @@ public final class DeliveryEngine<H> {
               + stopped
               + " attempts (max_retries "
               + retryPolicy.maxRetries()
-              + ")");
+              + ")",
+          lane,
+          start);
     }
     if (atMostOnce) {
       settlement.acknowledge(delivery, handle);
@@ -163,37 +183,41 @@ public final class DeliveryEngine<H> {
     try {
       opened = encryption == null ? delivery : encryption.open(delivery);
     } catch (PayloadDecryptionException e) {
-      return failed(delivery, handle, e);
+      return failed(delivery, handle, e, lane, start);
     }
     if (handler != null) {
       try {
         handler.handle(opened);
       } catch (Throwable t) {
-        return failed(delivery, handle, t);
+        return failed(delivery, handle, t, lane, start);
       }
-      return succeeded(delivery, handle);
+      return succeeded(delivery, handle, lane, start);
     }
     CompletionStage<?> stage;
     try {
       stage = asyncHandler.handle(opened);
     } catch (Throwable t) {
-      return failed(delivery, handle, t);
+      return failed(delivery, handle, t, lane, start);
     }
     if (stage == null) {
       return failed(
           delivery,
           handle,
-          new IllegalStateException("the async handler returned null instead of a stage"));
+          new IllegalStateException("the async handler returned null instead of a stage"),
+          lane,
+          start);
     }
     return stage
         .handle(
             (ignored, t) ->
-                t == null ? succeeded(delivery, handle) : failed(delivery, handle, unwrap(t)))
+                t == null
+                    ? succeeded(delivery, handle, lane, start)
+                    : failed(delivery, handle, unwrap(t), lane, start))
         .thenCompose(outcome -> outcome)
         .toCompletableFuture();
   }
 
-  private CompletableFuture<Outcome> succeeded(Delivery delivery, H handle) {
+  private CompletableFuture<Outcome> succeeded(Delivery delivery, H handle, Lane lane, long start) {
     if (!atMostOnce) {
       try {
         if (delivery.producer() instanceof StagedProducer staged) {
@@ -201,22 +225,16 @@ public final class DeliveryEngine<H> {
         }
         settlement.acknowledge(delivery, handle);
       } catch (RuntimeException e) {
-        return failed(delivery, handle, e);
+        return failed(delivery, handle, e, lane, start);
       }
     }
-    observe(delivery, Outcome.ACKNOWLEDGED, null);
+    observe(delivery, Outcome.ACKNOWLEDGED, null, lane, start);
     return ACKNOWLEDGED;
   }
 
-  private void observe(Delivery delivery, Outcome outcome, Throwable failure) {
-    if (observer == DeliveryObserver.NONE) {
-      return;
-    }
-    try {
-      observer.settled(delivery, outcome, Optional.ofNullable(failure));
-    } catch (RuntimeException e) {
-      log.warn("The delivery observer failed on message {}: {}", delivery.id(), e.toString());
-    }
+  private void observe(
+      Delivery delivery, Outcome outcome, Throwable failure, Lane lane, long start) {
+    observation.settled(lane, delivery, outcome, failure, start);
   }
 
   /** The handler's sends of a delivery that is not acknowledged are never published. */
@@ -238,7 +256,8 @@ public final class DeliveryEngine<H> {
         || attempt > retryPolicy.maxRetries();
   }
 
-  private CompletableFuture<Outcome> failed(Delivery delivery, H handle, Throwable failure) {
+  private CompletableFuture<Outcome> failed(
+      Delivery delivery, H handle, Throwable failure, Lane lane, long start) {
     if (failure instanceof VirtualMachineError error) {
       throw error;
     }
@@ -251,7 +270,9 @@ public final class DeliveryEngine<H> {
             delivery,
             handle,
             failure,
-            "handler failed under at_most_once delivery, which never redelivers");
+            "handler failed under at_most_once delivery, which never redelivers",
+            lane,
+            start);
       }
       log.error(
           "Message {} on '{}' (group {}) failed under at_most_once delivery with dead-lettering"
@@ -260,7 +281,7 @@ public final class DeliveryEngine<H> {
           delivery.topic(),
           delivery.group(),
           describe(failure));
-      observe(delivery, Outcome.DISCARDED, failure);
+      observe(delivery, Outcome.DISCARDED, failure, lane, start);
       return DISCARDED;
     }
     if (isInfrastructure(failure)) {
@@ -276,12 +297,13 @@ public final class DeliveryEngine<H> {
           attempt,
           describe(failure));
       settlement.redeliver(delivery, handle, delay, attempt);
-      observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+      observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
       return REDELIVERY_SCHEDULED;
     }
     FailureClassifier.Action action = classify(failure);
     if (deadLetterPolicy.enabled() && action == FailureClassifier.Action.DEAD_LETTER) {
-      return deadLetter(delivery, handle, failure, "the failure classifier dead-letters it");
+      return deadLetter(
+          delivery, handle, failure, "the failure classifier dead-letters it", lane, start);
     }
     if (deadLetterPolicy.enabled() && givesUp(failure, attempt, false, retryPolicy)) {
       return deadLetter(
@@ -290,13 +312,29 @@ public final class DeliveryEngine<H> {
           failure,
           nonRetryable
               ? "non-retryable failure"
-              : "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")");
+              : "failed " + attempt + " attempts (max_retries " + retryPolicy.maxRetries() + ")",
+          lane,
+          start);
     }
     if (action == FailureClassifier.Action.PARK) {
-      return park(delivery, handle, failure, retryPolicy.parkedDelayAfter(attempt), attempt + 1);
+      return park(
+          delivery,
+          handle,
+          failure,
+          retryPolicy.parkedDelayAfter(attempt),
+          attempt + 1,
+          lane,
+          start);
     }
     if (retryPolicy.parksAfter(attempt)) {
-      return park(delivery, handle, failure, retryPolicy.parkedDelayAfter(attempt), attempt + 1);
+      return park(
+          delivery,
+          handle,
+          failure,
+          retryPolicy.parkedDelayAfter(attempt),
+          attempt + 1,
+          lane,
+          start);
     }
     Duration delay = retryPolicy.delayAfter(attempt);
     log.warn(
@@ -311,7 +349,7 @@ public final class DeliveryEngine<H> {
             : " (dead-lettering is disabled, so it is retried until it succeeds)",
         describe(failure));
     settlement.redeliver(delivery, handle, delay, attempt + 1);
-    observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+    observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
     return REDELIVERY_SCHEDULED;
   }
 
@@ -345,7 +383,7 @@ public final class DeliveryEngine<H> {
   }
 
   private CompletableFuture<Outcome> deadLetter(
-      Delivery delivery, H handle, Throwable failure, String why) {
+      Delivery delivery, H handle, Throwable failure, String why, Lane lane, long start) {
     String topic = DeadLetterPolicy.deadLetterTopic(delivery.topic());
     Message full = deadLetterOf(delivery, failure, why);
     Message deadLetter =
@@ -384,7 +422,7 @@ public final class DeliveryEngine<H> {
                     topic,
                     delivery.attempt(),
                     deadLetter.headers().get(Headers.DLQ_REASON));
-                observe(delivery, Outcome.DEAD_LETTERED, failure);
+                observe(delivery, Outcome.DEAD_LETTERED, failure, lane, start);
                 return Outcome.DEAD_LETTERED;
               }
               if (atMostOnce) {
@@ -395,7 +433,7 @@ public final class DeliveryEngine<H> {
                     delivery.topic(),
                     topic,
                     describe(unwrap(publishFailure)));
-                observe(delivery, Outcome.DISCARDED, failure);
+                observe(delivery, Outcome.DISCARDED, failure, lane, start);
                 return Outcome.DISCARDED;
               }
               Duration delay = retryPolicy.delayAfter(delivery.attempt());
@@ -408,7 +446,7 @@ public final class DeliveryEngine<H> {
                   describe(unwrap(publishFailure)));
               // The dead-letter topic failed, not the message: the same attempt comes again.
               settlement.redeliver(delivery, handle, delay, delivery.attempt());
-              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();
@@ -421,7 +459,13 @@ public final class DeliveryEngine<H> {
    * is retried in place instead (nothing is lost).
    */
   private CompletableFuture<Outcome> park(
-      Delivery delivery, H handle, Throwable failure, Duration delay, int nextAttempt) {
+      Delivery delivery,
+      H handle,
+      Throwable failure,
+      Duration delay,
+      int nextAttempt,
+      Lane lane,
+      long start) {
     Message parked =
         withoutRetryHeaders(delivery.message())
             .header(Headers.ATTEMPT, Integer.toString(nextAttempt))
@@ -450,7 +494,7 @@ public final class DeliveryEngine<H> {
                     delay.toMillis(),
                     nextAttempt,
                     describe(failure));
-                observe(delivery, Outcome.RETRY_PARKED, failure);
+                observe(delivery, Outcome.RETRY_PARKED, failure, lane, start);
                 return Outcome.RETRY_PARKED;
               }
               Duration inPlace = retryPolicy.delayAfter(delivery.attempt());
@@ -462,7 +506,7 @@ public final class DeliveryEngine<H> {
                   inPlace.toMillis(),
                   describe(unwrap(storeFailure)));
               settlement.redeliver(delivery, handle, inPlace, nextAttempt);
-              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure);
+              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();

@@ -184,15 +184,17 @@ public final class KafkaSubscriber implements Subscriber {
     long now = System.nanoTime();
     long lastPoll = loop.lastPollNanos();
     Map<TopicPartition, PartitionWorker> partitions = loop.partitions();
-    long lag = loop.lag();
+    OptionalLong lag = loop.lag() < 0 ? OptionalLong.empty() : OptionalLong.of(loop.lag());
     return new SubscriberStatus(
         settings.group(),
         settings.topics(),
         state.paused(),
         Duration.ofNanos(now - lastPoll),
         partitions.values().stream().filter(w -> w.busySince() != 0).count(),
-        lag < 0 ? OptionalLong.empty() : OptionalLong.of(lag),
-        Optional.ofNullable(problem(now, lastPoll, partitions.values())),
+        lag,
+        settings.observation().timeLags(),
+        Optional.ofNullable(problem(now, lastPoll, partitions.values()))
+            .or(() -> settings.observation().stall(state.paused(), lag)),
         Map.of(
             "assignedPartitions",
             partitions.keySet().stream().map(TopicPartition::toString).sorted().toList()));

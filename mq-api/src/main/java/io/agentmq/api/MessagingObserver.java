@@ -1,0 +1,51 @@
+package io.agentmq.api;
+
+import java.util.Optional;
+
+/**
+ * Told what every consumer and producer of a {@link MessageQueue} does — deliveries handed to
+ * handlers, how each was settled and how long its handler took, publishes and their failures — so
+ * metrics, tracing and tests observe the messaging without wrapping it. Added with {@link
+ * MessageQueue#observe}; {@code mq-micrometer} binds one to Micrometer meters.
+ *
+ * <p>Every method has an empty default: implement what you need. Methods are called on the
+ * consumer's or producer's own threads, concurrently: they must be quick, thread-safe and must not
+ * block. An exception one throws is logged and ignored; it never changes what happens to the
+ * message.
+ */
+public interface MessagingObserver {
+
+  /** A delivery is about to be handed to its subscription's handler (again, on a retry). */
+  default void delivered(Delivery delivery) {}
+
+  /**
+   * A delivery was settled as the handler-outcome rules decided, after the backend acted on it.
+   *
+   * @param outcome what was done with it
+   * @param failure why the handler failed; empty when it succeeded
+   * @param handlerNanos from {@link #delivered} to settled: the handler and the settling
+   */
+  default void settled(
+      Delivery delivery, Outcome outcome, Optional<Throwable> failure, long handlerNanos) {}
+
+  /**
+   * The broker stored a message sent through one of the queue's producers (a handler's sends
+   * included; dead letters and parked retries are reported through {@link #settled}).
+   *
+   * @param nanos from the send to the broker's acknowledgement
+   */
+  default void published(String topic, Message message, long nanos) {}
+
+  /**
+   * A send failed: refused at once (an invalid message) or not stored by the broker.
+   *
+   * @param nanos from the send to the failure
+   */
+  default void publishFailed(String topic, Message message, Throwable failure, long nanos) {}
+
+  /** What {@link MessageQueue#observe} returns: closing it removes the observer. Idempotent. */
+  interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+}
