@@ -2,6 +2,8 @@ package io.agentmq.spi;
 
 import io.agentmq.api.Delivery;
 import io.agentmq.api.DeliveryObserver;
+import io.agentmq.api.Message;
+import io.agentmq.api.MessagingObserver;
 import io.agentmq.api.Outcome;
 import io.agentmq.api.SubscriberStatus;
 import java.time.Duration;
@@ -9,17 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What one subscriber's deliveries did, kept where every backend's engine reports it: it tells the
- * queue's {@link io.agentmq.api.MessagingObserver}s and the subscription's {@link DeliveryObserver}
- * of each delivery, and keeps per partition (RabbitMQ: per queue) the time lag and when the
- * subscriber last made progress, for its status and health. Thread-safe; one per subscriber.
+ * queue's {@link MessagingObserver}s and the subscription's {@link DeliveryObserver} of each
+ * delivery, and keeps per partition (RabbitMQ: per queue) the time lag and when the subscriber last
+ * made progress, for its status and health. Thread-safe; one per subscriber.
  */
 public final class ConsumerObservation {
   private static final Logger log = LoggerFactory.getLogger(ConsumerObservation.class);
@@ -73,6 +77,20 @@ public final class ConsumerObservation {
       observers.delivered(delivery);
     }
     return now;
+  }
+
+  /** The observers' scope around the handler's call ({@link MessagingObserver#handling}). */
+  public MessagingObserver.Scope handling(Delivery delivery) {
+    return observers.isEmpty() ? MessagingObserver.Scope.NONE : observers.handling(delivery);
+  }
+
+  /**
+   * A dead letter or parked retry sent through {@code send}, the observers told as of any send
+   * ({@link MessagingObservers#publish}).
+   */
+  public <T> CompletableFuture<T> publish(
+      String topic, Message message, Function<Message, CompletableFuture<T>> send) {
+    return observers.publish(topic, message, send);
   }
 
   /** A delivery handed out by {@link #delivered} was settled with {@code outcome}. */

@@ -4,9 +4,14 @@ import io.agentmq.api.Delivery;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessagingObserver;
 import io.agentmq.api.Outcome;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +46,85 @@ public final class MessagingObservers implements MessagingObserver {
         failed(o, "delivered", e);
       }
     }
+  }
+
+  /** Each observer's scope, closed in reverse order; one that fails to open or close is skipped. */
+  @Override
+  public Scope handling(Delivery delivery) {
+    if (observers.isEmpty()) {
+      return Scope.NONE;
+    }
+    List<Scope> scopes = new ArrayList<>(observers.size());
+    for (MessagingObserver o : observers) {
+      try {
+        scopes.add(o.handling(delivery));
+      } catch (RuntimeException e) {
+        failed(o, "handling", e);
+      }
+    }
+    return () -> {
+      for (int i = scopes.size() - 1; i >= 0; i--) {
+        try {
+          scopes.get(i).close();
+        } catch (RuntimeException e) {
+          log.warn("A messaging observer's scope failed to close: {}", e.toString());
+        }
+      }
+    };
+  }
+
+  /** The message as each observer in turn made it; one that throws leaves it as it was. */
+  @Override
+  public Message sending(String topic, Message message) {
+    Message m = message;
+    for (MessagingObserver o : observers) {
+      try {
+        Message next = o.sending(topic, m);
+        if (next != null) {
+          m = next;
+        }
+      } catch (RuntimeException e) {
+        failed(o, "sending", e);
+      }
+    }
+    return m;
+  }
+
+  /**
+   * Sends {@code message} through {@code send} with the observers told: {@link #sending} first,
+   * then {@link #published} or {@link #publishFailed} with the time it took. With no observer, only
+   * the send.
+   */
+  public <T> CompletableFuture<T> publish(
+      String topic, Message message, Function<Message, CompletableFuture<T>> send) {
+    if (observers.isEmpty()) {
+      return send.apply(message);
+    }
+    Message out = sending(topic, message);
+    long start = System.nanoTime();
+    CompletableFuture<T> sent;
+    try {
+      sent = send.apply(out);
+    } catch (RuntimeException e) {
+      publishFailed(topic, out, e, System.nanoTime() - start);
+      throw e;
+    }
+    sent.whenComplete(
+        (ignored, failure) -> {
+          long nanos = System.nanoTime() - start;
+          if (failure == null) {
+            published(topic, out, nanos);
+          } else {
+            publishFailed(
+                topic,
+                out,
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure,
+                nanos);
+          }
+        });
+    return sent;
   }
 
   @Override

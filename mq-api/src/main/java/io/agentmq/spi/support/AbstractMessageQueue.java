@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -153,33 +152,12 @@ public abstract class AbstractMessageQueue implements MessageQueue {
       if (observers.isEmpty()) {
         return sender.send(topic, message);
       }
-      long start = System.nanoTime();
-      CompletableFuture<DeliveryReport> sent;
-      try {
-        sent = sender.send(topic, message);
-      } catch (RuntimeException e) {
-        observers.publishFailed(topic, message, e, System.nanoTime() - start);
-        throw e;
-      }
-      sent.whenComplete(
-          (report, failure) -> {
-            long nanos = System.nanoTime() - start;
-            if (failure == null) {
-              observers.published(topic, message, nanos);
-            } else {
-              observers.publishFailed(topic, message, unwrap(failure), nanos);
-            }
-          });
-      return sent;
+      return observers.publish(topic, message, m -> sender.send(topic, m));
     }
 
     @Override
     public void flush() {
       sender.flush();
-    }
-
-    private static Throwable unwrap(Throwable t) {
-      return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
   }
 }

@@ -11,6 +11,7 @@ import io.agentmq.api.InvalidMessageException;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessageHandler;
 import io.agentmq.api.MessagingException;
+import io.agentmq.api.MessagingObserver;
 import io.agentmq.api.NonRetryableException;
 import io.agentmq.api.Outcome;
 import io.agentmq.api.Producer;
@@ -186,7 +187,7 @@ public final class DeliveryEngine<H> {
       return failed(delivery, handle, e, lane, start);
     }
     if (handler != null) {
-      try {
+      try (MessagingObserver.Scope scope = observation.handling(opened)) {
         handler.handle(opened);
       } catch (Throwable t) {
         return failed(delivery, handle, t, lane, start);
@@ -194,7 +195,7 @@ public final class DeliveryEngine<H> {
       return succeeded(delivery, handle, lane, start);
     }
     CompletionStage<?> stage;
-    try {
+    try (MessagingObserver.Scope scope = observation.handling(opened)) {
       stage = asyncHandler.handle(opened);
     } catch (Throwable t) {
       return failed(delivery, handle, t, lane, start);
@@ -475,7 +476,15 @@ public final class DeliveryEngine<H> {
     String retryTopic = RetryPolicy.retryTopic(delivery.topic(), delivery.group());
     CompletionStage<?> stored;
     try {
-      stored = settlement.park(delivery, handle, retryTopic, parked, delay);
+      stored =
+          observation.publish(
+              retryTopic,
+              parked,
+              m ->
+                  settlement
+                      .park(delivery, handle, retryTopic, m, delay)
+                      .thenApply(r -> (Object) r)
+                      .toCompletableFuture());
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedStage(e);
     }
@@ -578,7 +587,14 @@ public final class DeliveryEngine<H> {
   private CompletionStage<Object> publishDeadLetter(
       String topic, Message deadLetter, Delivery delivery, H handle) {
     try {
-      return settlement.publishDeadLetter(topic, deadLetter, delivery, handle).thenApply(r -> r);
+      return observation.publish(
+          topic,
+          deadLetter,
+          m ->
+              settlement
+                  .publishDeadLetter(topic, m, delivery, handle)
+                  .thenApply(r -> (Object) r)
+                  .toCompletableFuture());
     } catch (RuntimeException e) {
       return CompletableFuture.failedStage(e);
     }
