@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -99,11 +100,29 @@ public final class Bench implements Callable<Integer> {
   String kafkaRows;
 
   @Option(
+      names = "--pipeline-requests",
+      paramLabel = "N",
+      description =
+          "change requests per pipeline round with the git-free coding agent (default: 20000, 20"
+              + " with --quick)")
+  Integer pipelineRequests;
+
+  @Option(
+      names = "--pipeline-git-requests",
+      paramLabel = "N",
+      description =
+          "change requests per pipeline round with real git commits (default: 500, 4 with"
+              + " --quick)")
+  Integer pipelineGitRequests;
+
+  @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
       description =
           "an AgentMQ setting for the Kafka rows' queue, e.g. kafka.max_queued_per_partition=5000")
   Map<String, String> kafkaSettings = new LinkedHashMap<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private List<Row> rows = List.of();
 
@@ -119,6 +138,8 @@ public final class Bench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    atLeastOne("--pipeline-requests", pipelineRequests);
+    atLeastOne("--pipeline-git-requests", pipelineGitRequests);
     int r = rounds != null ? rounds : quick ? 2 : 5;
     Set<Section> sections = only == null ? EnumSet.allOf(Section.class) : EnumSet.copyOf(only);
     String amqpUrl = System.getenv().getOrDefault("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
@@ -180,6 +201,13 @@ public final class Bench implements Callable<Integer> {
     return 0;
   }
 
+  private void atLeastOne(String option, Integer value) {
+    if (value != null && value < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), option + " must be a whole number of 1 or more, got " + value);
+    }
+  }
+
   private List<Row> run(Section section, int r, String kafka, String amqpUrl) throws Exception {
     System.out.println("== " + section);
     return switch (section) {
@@ -196,14 +224,18 @@ public final class Bench implements Callable<Integer> {
       case pipeline ->
           new PipelineBench(
                   List.of(
-                      new PipelineBench.Backend("memory", b -> b.brokerType("memory")),
+                      new PipelineBench.Backend(
+                          "memory", b -> b.brokerType("memory"), Optional.empty()),
                       new PipelineBench.Backend(
                           "Kafka",
-                          b -> b.brokerType("kafka").set("kafka.bootstrap_servers", kafka)),
+                          b -> b.brokerType("kafka").set("kafka.bootstrap_servers", kafka),
+                          Optional.of(RawKafkaPipeline.on(kafka))),
                       new PipelineBench.Backend(
-                          "RabbitMQ", b -> b.brokerType("amqp").set("amqp.url", amqpUrl))),
-                  quick ? 20 : 20_000,
-                  quick ? 4 : 500,
+                          "RabbitMQ",
+                          b -> b.brokerType("amqp").set("amqp.url", amqpUrl),
+                          Optional.of(RawAmqpPipeline.on(amqpUrl)))),
+                  pipelineRequests != null ? pipelineRequests : quick ? 20 : 20_000,
+                  pipelineGitRequests != null ? pipelineGitRequests : quick ? 4 : 500,
                   quick ? 8 : 1024,
                   quick ? 1 : Math.min(r, 3))
               .run();
@@ -246,6 +278,12 @@ public final class Bench implements Callable<Integer> {
     }
     if (rawHeaders) {
       c.append(" --raw-headers");
+    }
+    if (pipelineRequests != null) {
+      c.append(" --pipeline-requests ").append(pipelineRequests);
+    }
+    if (pipelineGitRequests != null) {
+      c.append(" --pipeline-git-requests ").append(pipelineGitRequests);
     }
     if (only != null) {
       c.append(" --only ")

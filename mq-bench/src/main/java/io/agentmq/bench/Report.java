@@ -183,8 +183,11 @@ final class Report {
       }
       if (section.getKey().equals("pipeline")) {
         md.append(
-            "\nThe pipeline has no raw-client counterpart: its rows are absolute figures, held"
-                + " against the target above.\n");
+            "\nRaw: the same four hops written directly on kafka-clients and amqp-client (same"
+                + " topics, keys, protobuf messages, planners and git-free coding agent; outputs"
+                + " acknowledged by the broker before the input is committed or acked). The memory"
+                + " backend and the real-git rows have no raw counterpart: absolute figures, held"
+                + " against the target above. CPU is this JVM's while the requests ran.\n");
       }
       md.append('\n');
     }
