@@ -279,8 +279,8 @@ class AgentMqCommandTest {
           .contains("\"ready\":true", "\"live\":true", "request-planner", "orchestrator");
       assertThat(get(http, port, "/health/live").statusCode()).isEqualTo(200);
       assertThat(get(http, port, "/metrics").body())
-          .contains("agentmq_agent_consumed_total{service=\"coding-agent\"}")
-          .contains("agentmq_agent_handler_duration_seconds");
+          .contains("agentmq_consumer_delivered_total{group=\"coding-agent\"")
+          .contains("agentmq_consumer_handled_seconds", "agentmq_consumer_time_lag_seconds");
 
       process.destroy(); // SIGTERM
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();

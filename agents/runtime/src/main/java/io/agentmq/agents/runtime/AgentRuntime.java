@@ -6,15 +6,12 @@ import io.agentmq.api.Headers;
 import io.agentmq.api.Health;
 import io.agentmq.api.MessageQueue;
 import io.agentmq.api.NonRetryableException;
-import io.agentmq.api.Outcome;
 import io.agentmq.api.Subscriber;
 import io.agentmq.api.Subscription;
+import io.agentmq.micrometer.MessagingMetrics;
 import io.agentmq.serialization.MessageCodec;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,12 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -38,8 +33,9 @@ import org.slf4j.MDC;
 /**
  * Runs {@link AgentService}s on a {@link MessageQueue}: decodes each message, continues its trace,
  * calls the handler and, once its outputs are stored, lets the queue acknowledge, retry or
- * dead-letter it. Counts what it does in a Micrometer registry, per service. Built with {@link
- * #builder(MessageQueue, MessageCodec)}.
+ * dead-letter it. Its meters are the queue's own ({@link MessagingMetrics}, bound to the registry
+ * it is given: tag {@code group} is the service's group). Built with {@link #builder(MessageQueue,
+ * MessageCodec)}.
  *
  * <p>Thread-safe. {@link #close()} stops every service, letting in-flight messages finish and be
  * acknowledged; it does not close the queue, which the caller owns. Idempotent.
@@ -55,7 +51,7 @@ public final class AgentRuntime implements AutoCloseable {
 
   private final MessageQueue queue;
   private final MessageCodec codec;
-  private final MeterRegistry meters;
+  private final MessagingMetrics metrics;
   private final Hop.Listener listener;
   private final PayloadTrace payloadTrace;
   private final List<Running> running = new CopyOnWriteArrayList<>();
@@ -64,7 +60,8 @@ public final class AgentRuntime implements AutoCloseable {
   private AgentRuntime(Builder b) {
     this.queue = b.queue;
     this.codec = b.codec;
-    this.meters = b.meters;
+    this.metrics = new MessagingMetrics(queue);
+    metrics.bindTo(b.meters);
     this.listener = b.listener;
     this.payloadTrace = b.payloadTrace;
   }
@@ -82,26 +79,16 @@ public final class AgentRuntime implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the runtime is closed");
     }
-    Running r = new Running(service, new ServiceMeters(meters, service.name()));
+    Running r = new Running(service);
     Subscription.Builder subscription =
         Subscription.to(service.topics().toArray(String[]::new))
             .group(service.group())
             .maxInFlight(service.maxInFlight())
-            .observer(
-                (delivery, outcome, failure) -> {
-                  if (outcome == Outcome.DEAD_LETTERED) {
-                    r.metrics.deadLettered.increment();
-                  }
-                })
             .asyncHandler(delivery -> handle(r, delivery));
     if (service.concurrency() > 0) {
       subscription.concurrency(service.concurrency());
     }
     r.consumer = queue.subscribe(subscription.build());
-    Gauge.builder("agentmq.agent.lag", r, Running::lag)
-        .description("messages of the service's topics not yet acknowledged by its group")
-        .tag("service", service.name())
-        .register(meters);
     running.add(r);
     LOG.info("started {}", service);
   }
@@ -137,16 +124,9 @@ public final class AgentRuntime implements AutoCloseable {
    */
   private CompletableFuture<Void> handle(Running r, Delivery delivery) {
     long start = System.nanoTime();
-    r.metrics.consumed.increment();
-    Message input;
-    try {
-      input =
-          codec.decodeExpecting(
-              delivery.message(), Message.class, r.service.typesOn(delivery.topic()));
-    } catch (RuntimeException e) {
-      r.metrics.failed.increment();
-      throw e;
-    }
+    Message input =
+        codec.decodeExpecting(
+            delivery.message(), Message.class, r.service.typesOn(delivery.topic()));
     Optional<PayloadTrace.Carried> carried = payloadTrace.read(input);
     TraceContext parent =
         delivery
@@ -203,15 +183,11 @@ public final class AgentRuntime implements AutoCloseable {
             });
   }
 
-  /** Records a handled (failure null) or failed message: metrics, span, listener. */
+  /** Records a handled (failure null) or failed message: span, log, listener. */
   private void finish(Attempt a, long start, Throwable failure) {
     Running r = a.running;
     long nanos = System.nanoTime() - start;
-    if (failure == null) {
-      r.metrics.latency.record(nanos, TimeUnit.NANOSECONDS);
-      r.metrics.produced.increment(a.context.sends().size());
-    } else {
-      r.metrics.failed.increment();
+    if (failure != null) {
       a.span.recordException(failure);
       a.span.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
       LOG.warn(
@@ -270,6 +246,7 @@ public final class AgentRuntime implements AutoCloseable {
       return;
     }
     closed = true;
+    metrics.close();
     for (Running r : running) {
       try {
         r.consumer.close();
@@ -293,7 +270,10 @@ public final class AgentRuntime implements AutoCloseable {
       this.codec = Objects.requireNonNull(codec, "codec");
     }
 
-    /** Where the services' meters go; Micrometer's global registry by default. */
+    /**
+     * Where the queue's meters go ({@link MessagingMetrics}: bind it to no other registry for the
+     * same queue); Micrometer's global registry by default.
+     */
     public Builder meters(MeterRegistry meters) {
       this.meters = Objects.requireNonNull(meters, "meters");
       return this;
@@ -322,52 +302,10 @@ public final class AgentRuntime implements AutoCloseable {
 
   private static final class Running {
     final AgentService service;
-    final ServiceMeters metrics;
     volatile Subscriber consumer;
 
-    Running(AgentService service, ServiceMeters metrics) {
+    Running(AgentService service) {
       this.service = service;
-      this.metrics = metrics;
-    }
-
-    double lag() {
-      Subscriber c = consumer;
-      OptionalLong lag = c == null ? OptionalLong.empty() : c.status().lag();
-      return lag.isPresent() ? lag.getAsLong() : Double.NaN;
-    }
-  }
-
-  private static final class ServiceMeters {
-    final Counter consumed;
-    final Counter produced;
-    final Counter failed;
-    final Counter deadLettered;
-    final Timer latency;
-
-    ServiceMeters(MeterRegistry registry, String service) {
-      consumed = counter(registry, "agentmq.agent.consumed", service, "messages received");
-      produced = counter(registry, "agentmq.agent.produced", service, "outputs stored");
-      failed = counter(registry, "agentmq.agent.failed", service, "handler failures");
-      deadLettered =
-          counter(
-              registry,
-              "agentmq.agent.dead_lettered",
-              service,
-              "messages given up on and sent to the dead-letter topic");
-      latency =
-          Timer.builder("agentmq.agent.handler.duration")
-              .description("time in the handler, outputs stored included")
-              .tag("service", service)
-              .publishPercentiles(0.5, 0.99)
-              .register(registry);
-    }
-
-    private static Counter counter(
-        MeterRegistry registry, String name, String service, String description) {
-      return Counter.builder(name)
-          .description(description)
-          .tag("service", service)
-          .register(registry);
     }
   }
 }

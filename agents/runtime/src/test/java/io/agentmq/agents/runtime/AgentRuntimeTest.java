@@ -99,13 +99,18 @@ class AgentRuntimeTest {
     queue.createProducer().sendAndWait(topic, codec.encode(request));
   }
 
-  private double count(String name) {
-    return meters.get(name).tag("service", "planner").counter().count();
+  /** How many of the planner group's deliveries on "in" ended with {@code outcome}. */
+  private double handled(String outcome) {
+    return meters
+        .get("agentmq.consumer.handled")
+        .tags("group", "planner", "topic", "in", "outcome", outcome)
+        .timer()
+        .count();
   }
 
   @Test
   @DisplayName(
-      "counts consumed, produced, failed and dead-lettered messages and handler time per service")
+      "the queue's meters count each service's deliveries by outcome, its sends and its lag")
   void metrics() {
     Queue<Delivery> deadLetters = new ConcurrentLinkedQueue<>();
     queue.subscribe("in.deadletter", "dl", deadLetters::add);
@@ -123,16 +128,29 @@ class AgentRuntimeTest {
     // The engine reports a dead letter once it is published, so the topic may show it first.
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> deadLetters.size() == 4 && count("agentmq.agent.dead_lettered") >= 4);
+        .until(() -> deadLetters.size() == 4 && handled("dead_lettered") >= 4);
     // "flaky" is tried twice (max_retries 1) before it is given up: 10 deliveries, 5 failures.
-    assertThat(count("agentmq.agent.consumed")).isEqualTo(10);
-    assertThat(count("agentmq.agent.produced")).isEqualTo(5);
-    assertThat(count("agentmq.agent.failed")).isEqualTo(5);
-    assertThat(count("agentmq.agent.dead_lettered")).isEqualTo(4);
     assertThat(
-            meters.get("agentmq.agent.handler.duration").tag("service", "planner").timer().count())
+            meters
+                .get("agentmq.consumer.delivered")
+                .tags("group", "planner", "topic", "in")
+                .counter()
+                .count())
+        .isEqualTo(10);
+    assertThat(handled("acknowledged")).isEqualTo(5);
+    assertThat(handled("redelivery_scheduled")).isEqualTo(1);
+    assertThat(handled("dead_lettered")).isEqualTo(4);
+    assertThat(
+            meters
+                .get("agentmq.producer.sent")
+                .tags("topic", "out", "result", "success")
+                .timer()
+                .count())
         .isEqualTo(5);
-    assertThat(meters.get("agentmq.agent.lag").tag("service", "planner").gauge().value()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> meters.get("agentmq.consumer.lag").tag("group", "planner").gauge().value() == 0);
     assertThat(deadLetters.stream().map(d -> d.header("mq-dlq-reason").orElse("")))
         .anySatisfy(
             r -> assertThat(r).contains("does not handle agentmq.v1.Plan", "[ChangeRequest]"))
