@@ -6,6 +6,7 @@ import io.agentmq.spi.MessageQueueProvider;
 import io.agentmq.spi.MessageQueueProviders;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,9 +114,12 @@ public final class MqConfig {
   private final TopicSpec topicDefaults;
   private final TopicSettings topics;
   private final Optional<PayloadEncryption> encryption;
+  private final Optional<InstantSource> clock;
 
-  private MqConfig(Map<String, Setting> settings, Set<String> ownedSections) {
+  private MqConfig(
+      Map<String, Setting> settings, Set<String> ownedSections, Optional<InstantSource> clock) {
     this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+    this.clock = clock;
     Map<String, Setting> core = new LinkedHashMap<>();
     Map<String, Setting> topicSettings = new LinkedHashMap<>();
     settings.forEach(
@@ -281,6 +285,17 @@ public final class MqConfig {
     return encryption;
   }
 
+  /**
+   * The clock set with {@link Builder#clock}; empty (the default) means the system's time. Only the
+   * in-memory backend reads it, for the backoff of in-place retries: a test moves its clock ahead
+   * and a retry due in ten minutes runs at once. Kafka and RabbitMQ wait in real time whatever is
+   * set here, and parked retries through retry topics ({@link RetryPolicy#withInPlaceRetries}) are
+   * due by the system's wall clock on every backend.
+   */
+  public Optional<InstantSource> clock() {
+    return clock;
+  }
+
   /** The settings under {@code <name>.}, e.g. {@code section("kafka")} for {@code kafka.*}. */
   public ConfigSection section(String name) {
     String prefix = name + ".";
@@ -318,6 +333,7 @@ public final class MqConfig {
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private final Set<String> sections = new TreeSet<>();
     private final Map<String, String> aliases = new LinkedHashMap<>();
+    private InstantSource clock;
 
     private Builder() {}
 
@@ -393,6 +409,16 @@ public final class MqConfig {
       return this;
     }
 
+    /**
+     * The clock the in-memory backend's in-place retry backoff runs on, for tests that move time
+     * ahead instead of sleeping (see {@link MqConfig#clock()}); {@code null} restores the system's
+     * time. It must be thread-safe: consumer threads read it.
+     */
+    public Builder clock(InstantSource clock) {
+      this.clock = clock;
+      return this;
+    }
+
     /** Declares groups that keep {@code topic}'s messages from its first publish on. */
     public Builder declareGroups(String topic, List<String> groups) {
       return set(TopicSettings.PREFIX + topic + ".groups", String.join(",", groups));
@@ -424,7 +450,7 @@ public final class MqConfig {
       merged.putAll(
           ConfigEnvironment.read(environment, variables, known, Set.of(CONFIG_FILE_VARIABLE)));
       overrides.forEach((key, value) -> merged.put(key, new Setting(value, "override")));
-      return new MqConfig(merged, owned);
+      return new MqConfig(merged, owned, Optional.ofNullable(clock));
     }
   }
 }

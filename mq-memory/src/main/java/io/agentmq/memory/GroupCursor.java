@@ -37,7 +37,10 @@ final class GroupCursor {
   /** Attempt number of the message at {@link #committed()}. */
   int attempt = 1;
 
-  /** When the message at {@link #committed()} may be retried; 0 when not waiting. */
+  /**
+   * When the message at {@link #committed()} may be retried, on the queue's {@link RetryClock}; 0
+   * when not waiting.
+   */
   volatile long retryAtNanos;
 
   GroupCursor(PartitionLog log, String group, GroupSignal signal, long start) {
@@ -66,7 +69,7 @@ final class GroupCursor {
     claimed.set(false);
   }
 
-  /** Whether a free consumer thread could make progress here now. */
+  /** Whether a free consumer thread could make progress here now ({@link RetryClock} time). */
   boolean hasWork(long nowNanos) {
     long retryAt = retryAtNanos;
     return committed < log.tail() && !claimed.get() && (retryAt == 0 || retryAt - nowNanos <= 0);

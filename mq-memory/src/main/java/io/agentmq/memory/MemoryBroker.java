@@ -147,6 +147,10 @@ final class MemoryBroker {
         });
   }
 
+  RetryClock retryClock() {
+    return config.retryClock;
+  }
+
   GroupSignal signal(String group) {
     return signals.computeIfAbsent(group, g -> new GroupSignal());
   }

@@ -22,6 +22,9 @@ final class MemoryConfig {
 
   final long sendTimeoutNanos;
 
+  /** What in-place retry backoff runs on: the system's time unless a test set a clock. */
+  final RetryClock retryClock;
+
   MemoryConfig(MqConfig common) {
     this.common = common;
     ConfigSection section = common.section(MemoryProvider.NAME);
@@ -30,5 +33,6 @@ final class MemoryConfig {
         section.integer(PARTITION_CAPACITY, DEFAULT_PARTITION_CAPACITY, 1, 1 << 26);
     section.throwIfInvalid();
     this.sendTimeoutNanos = common.sendTimeout().toNanos();
+    this.retryClock = RetryClock.of(common);
   }
 }

@@ -34,7 +34,15 @@ import org.slf4j.LoggerFactory;
 final class MemorySubscriber implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(MemorySubscriber.class);
 
+  /**
+   * Status detail: how much of the lag waits behind in-place retries not yet due on the queue's
+   * {@link RetryClock} (the retrying messages and those after them in their partitions). Lag beyond
+   * it is being handled or can be at once; a test kit reads it to tell work left from waiting.
+   */
+  static final String LAG_WAITING_FOR_RETRY = "lagWaitingForRetry";
+
   private final ConsumerSettings settings;
+  private final RetryClock retryClock;
   private final Consumer<? super MemorySubscriber> onClose;
   private final GroupSignal signal;
   private final RunState state = new RunState();
@@ -52,6 +60,7 @@ final class MemorySubscriber implements Subscriber {
       Consumer<? super MemorySubscriber> onClose) {
     this.settings = settings;
     this.onClose = onClose;
+    this.retryClock = broker.retryClock();
     this.signal = broker.signal(settings.group());
     List<PartitionWorker> all = new ArrayList<>();
     for (String topic : settings.topicsWithRetries()) {
@@ -66,7 +75,7 @@ final class MemorySubscriber implements Subscriber {
     this.threads = new PollingThread[settings.concurrency()];
     for (int i = 0; i < threads.length; i++) {
       String name = "agentmq-memory-" + settings.group() + "-" + i;
-      threads[i] = new PollingThread(name, i, state, partitions, signal);
+      threads[i] = new PollingThread(name, i, state, partitions, signal, retryClock);
     }
     for (PollingThread thread : threads) {
       signal.register(thread);
@@ -123,8 +132,15 @@ final class MemorySubscriber implements Subscriber {
       }
     }
     long waiting = 0;
+    long waitingForRetry = 0;
+    long retryNow = retryClock.nanos();
     for (PartitionWorker partition : partitions) {
-      waiting += partition.cursor.lag();
+      long partitionLag = partition.cursor.lag();
+      long retryAt = partition.cursor.retryAtNanos;
+      waiting += partitionLag;
+      if (retryAt != 0 && retryAt - retryNow > 0) {
+        waitingForRetry += partitionLag;
+      }
     }
     OptionalLong lag = OptionalLong.of(waiting);
     return new SubscriberStatus(
@@ -136,7 +152,7 @@ final class MemorySubscriber implements Subscriber {
         lag,
         settings.observation().timeLags(),
         Optional.ofNullable(problem).or(() -> settings.observation().stall(state.paused(), lag)),
-        Map.of());
+        Map.of(LAG_WAITING_FOR_RETRY, waitingForRetry));
   }
 
   @Override

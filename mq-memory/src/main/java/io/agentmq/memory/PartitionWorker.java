@@ -36,6 +36,7 @@ final class PartitionWorker implements Settlement<Void> {
   private final RunState state;
   private final AtomicInteger inFlight;
   private final DeliveryEngine<Void> engine;
+  private final RetryClock retryClock;
 
   /** {@code inFlight} is the subscriber's count of asynchronous handlers still running. */
   PartitionWorker(
@@ -51,6 +52,7 @@ final class PartitionWorker implements Settlement<Void> {
     this.state = state;
     this.inFlight = inFlight;
     this.engine = new DeliveryEngine<>(settings, this);
+    this.retryClock = broker.retryClock();
   }
 
   /**
@@ -78,7 +80,7 @@ final class PartitionWorker implements Settlement<Void> {
         }
         long retryAt = cursor.retryAtNanos;
         if (retryAt != 0) {
-          if (retryAt - System.nanoTime() > 0) {
+          if (retryAt - retryClock.nanos() > 0) {
             thread.retryAt(retryAt);
             break;
           }
@@ -175,12 +177,13 @@ final class PartitionWorker implements Settlement<Void> {
   }
 
   /**
-   * Marks when the cursor's message may be retried; no thread takes it up (or sleeps) until then.
+   * Marks when the cursor's message may be retried, on the {@link RetryClock}; no thread takes it
+   * up (or sleeps) until then.
    */
   @Override
   public void redeliver(Delivery delivery, Void handle, Duration delay, int attempt) {
     cursor.attempt = attempt;
-    long at = System.nanoTime() + Math.max(1, delay.toNanos());
+    long at = retryClock.nanos() + Math.max(1, delay.toNanos());
     cursor.retryAtNanos = at == 0 ? 1 : at; // 0 means "not waiting"
   }
 

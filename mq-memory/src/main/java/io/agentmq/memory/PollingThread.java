@@ -24,24 +24,33 @@ final class PollingThread extends Thread {
   private final RunState state;
   private final PartitionWorker[] partitions;
   private final GroupSignal signal;
+  private final RetryClock retryClock;
   volatile long lastPollNanos = System.nanoTime();
 
   /** When the running delivery started, to a batch's precision (see {@link PartitionWorker}). */
   volatile long busySinceNanos;
 
+  /** On the {@link RetryClock}. */
   private long nextRetryNanos;
+
   private boolean retryPending;
 
   /** Where the next round starts, moved on each round so no partition is always served last. */
   private int first;
 
   PollingThread(
-      String name, int index, RunState state, PartitionWorker[] partitions, GroupSignal signal) {
+      String name,
+      int index,
+      RunState state,
+      PartitionWorker[] partitions,
+      GroupSignal signal,
+      RetryClock retryClock) {
     super(name);
     setDaemon(true);
     this.state = state;
     this.partitions = partitions;
     this.signal = signal;
+    this.retryClock = retryClock;
     this.first = index;
   }
 
@@ -74,7 +83,10 @@ final class PollingThread extends Thread {
     }
   }
 
-  /** Notes that a partition may be retried at {@code when}, so parking ends by then. */
+  /**
+   * Notes that a partition may be retried at {@code when} ({@link RetryClock} time), so parking
+   * ends by then.
+   */
   void retryAt(long when) {
     if (!retryPending || when - nextRetryNanos < 0) {
       nextRetryNanos = when;
@@ -99,7 +111,8 @@ final class PollingThread extends Thread {
     } while (now - spinUntil < 0);
     long park = MAX_PARK_NANOS;
     if (retryPending) {
-      park = Math.max(0, Math.min(park, nextRetryNanos - System.nanoTime()));
+      park =
+          Math.max(0, Math.min(retryClock.maxRetryPark(park), nextRetryNanos - retryClock.nanos()));
     }
     if (park > 0) {
       signal.await(park, this::hasWork);
@@ -114,7 +127,7 @@ final class PollingThread extends Thread {
     if (state.paused()) {
       return false;
     }
-    long now = System.nanoTime();
+    long now = retryClock.nanos();
     for (PartitionWorker partition : partitions) {
       if (partition.cursor.hasWork(now)) {
         return true;
