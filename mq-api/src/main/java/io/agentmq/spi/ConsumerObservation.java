@@ -40,6 +40,7 @@ public final class ConsumerObservation {
   private final Duration stallTimeout;
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
   private volatile long lastProgressNanos = System.nanoTime();
+  private volatile long waitingUntilNanos = lastProgressNanos;
 
   /**
    * @param observers the queue's observers (live: added and removed ones count from then on)
@@ -113,6 +114,17 @@ public final class ConsumerObservation {
     }
   }
 
+  /**
+   * A delivery waits {@code delay} on purpose (a retry's backoff, a parked retry read early): no
+   * progress until then is no stall.
+   */
+  public void waiting(Duration delay) {
+    long until = System.nanoTime() + delay.toNanos();
+    if (until - waitingUntilNanos > 0) {
+      waitingUntilNanos = until;
+    }
+  }
+
   /** Every partition's (queue's) time lag now, in the order first seen. */
   public List<SubscriberStatus.TimeLag> timeLags() {
     long nowNanos = System.nanoTime();
@@ -128,14 +140,16 @@ public final class ConsumerObservation {
 
   /**
    * A stall the backend's own checks cannot see: messages wait ({@code lag} above zero) and none
-   * was handed out or settled for {@code consumer.stall_timeout_ms}, while not paused. Empty
-   * otherwise (and when the lag is unknown).
+   * was handed out or settled for {@code consumer.stall_timeout_ms} since the last retry backoff
+   * ended, while not paused. Empty otherwise (and when the lag is unknown).
    */
   public Optional<String> stall(boolean paused, OptionalLong lag) {
     if (paused || lag.isEmpty() || lag.getAsLong() == 0) {
       return Optional.empty();
     }
-    long idle = System.nanoTime() - lastProgressNanos;
+    long now = System.nanoTime();
+    long since = waitingUntilNanos - lastProgressNanos > 0 ? waitingUntilNanos : lastProgressNanos;
+    long idle = now - since;
     if (idle <= stallTimeout.toNanos()) {
       return Optional.empty();
     }

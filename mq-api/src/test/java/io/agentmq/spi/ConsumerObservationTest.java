@@ -94,4 +94,14 @@ class ConsumerObservationTest {
     o.settled(o.lane("t", 0), d, Outcome.ACKNOWLEDGED, null, o.delivered(o.lane("t", 0), d));
     assertThat(o.stall(false, OptionalLong.of(5))).isEmpty();
   }
+
+  @Test
+  void waitingOutARetrysBackoffIsNoStall() throws Exception {
+    ConsumerObservation o = ConsumerObservation.of(DeliveryObserver.NONE, Duration.ofMillis(50));
+    o.waiting(Duration.ofMillis(300));
+    Thread.sleep(150);
+    assertThat(o.stall(false, OptionalLong.of(1))).isEmpty();
+    Thread.sleep(250); // the backoff ended 100 ms ago, more than the stall timeout
+    assertThat(o.stall(false, OptionalLong.of(1))).isPresent();
+  }
 }

@@ -134,11 +134,17 @@ public final class DeliveryEngine<H> {
     long wait = dueMillis(parked) - System.currentTimeMillis();
     if (wait > 0) {
       // A parked retry read before its time (its retry topic's partition waits, nothing else).
-      settlement.redeliver(parked, handle, Duration.ofMillis(wait), parked.attempt());
+      redeliver(parked, handle, Duration.ofMillis(wait), parked.attempt());
       return REDELIVERY_SCHEDULED;
     }
     // A parked retry has waited on purpose: it counts in no partition's time lag.
     return processDelivery(withoutRetryHeaders(parked), handle, null);
+  }
+
+  /** Schedules the redelivery; waiting it out is not a stall of the subscriber. */
+  private void redeliver(Delivery delivery, H handle, Duration delay, int attempt) {
+    observation.waiting(delay);
+    settlement.redeliver(delivery, handle, delay, attempt);
   }
 
   /** The time-lag record of the delivery's partition: the last one, most often. */
@@ -297,7 +303,7 @@ public final class DeliveryEngine<H> {
           delay.toMillis(),
           attempt,
           describe(failure));
-      settlement.redeliver(delivery, handle, delay, attempt);
+      redeliver(delivery, handle, delay, attempt);
       observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
       return REDELIVERY_SCHEDULED;
     }
@@ -349,7 +355,7 @@ public final class DeliveryEngine<H> {
             ? ""
             : " (dead-lettering is disabled, so it is retried until it succeeds)",
         describe(failure));
-    settlement.redeliver(delivery, handle, delay, attempt + 1);
+    redeliver(delivery, handle, delay, attempt + 1);
     observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
     return REDELIVERY_SCHEDULED;
   }
@@ -446,7 +452,7 @@ public final class DeliveryEngine<H> {
                   delay.toMillis(),
                   describe(unwrap(publishFailure)));
               // The dead-letter topic failed, not the message: the same attempt comes again.
-              settlement.redeliver(delivery, handle, delay, delivery.attempt());
+              redeliver(delivery, handle, delay, delivery.attempt());
               observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
@@ -514,7 +520,7 @@ public final class DeliveryEngine<H> {
                   retryTopic,
                   inPlace.toMillis(),
                   describe(unwrap(storeFailure)));
-              settlement.redeliver(delivery, handle, inPlace, nextAttempt);
+              redeliver(delivery, handle, inPlace, nextAttempt);
               observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
