@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
     })
 public final class Bench implements Callable<Integer> {
 
-  /** Parts of the run, in the order they run. */
+  /** Parts of the run, in the order they run; named on the command line as {@link #toString()}. */
   public enum Section {
     memory,
     kafka,
@@ -44,7 +44,42 @@ public final class Bench implements Callable<Integer> {
     latency,
     serialization,
     pipeline,
-    footprint
+    pipeline_rate,
+    footprint;
+
+    /** The name on the command line and in the report: {@code pipeline-rate}. */
+    @Override
+    public String toString() {
+      return name().replace('_', '-');
+    }
+
+    /** Whether it runs on both brokers, or (kafka, rabbitmq) on the one it is named after. */
+    boolean usesBrokers() {
+      return this == kafka
+          || this == rabbitmq
+          || this == latency
+          || this == pipeline
+          || this == pipeline_rate
+          || this == footprint;
+    }
+  }
+
+  /** Reads a section by its command-line name, {@code pipeline-rate} for {@code pipeline_rate}. */
+  static final class SectionName implements CommandLine.ITypeConverter<Section> {
+    @Override
+    public Section convert(String value) {
+      for (Section s : Section.values()) {
+        if (s.toString().equals(value)) {
+          return s;
+        }
+      }
+      throw new CommandLine.TypeConversionException(
+          "'"
+              + value
+              + "' is not a section; expected one of "
+              + String.join(
+                  ", ", EnumSet.allOf(Section.class).stream().map(Section::toString).toList()));
+    }
   }
 
   @Option(
@@ -61,6 +96,7 @@ public final class Bench implements Callable<Integer> {
   @Option(
       names = "--only",
       split = ",",
+      converter = SectionName.class,
       paramLabel = "SECTION",
       description = "run only these: ${COMPLETION-CANDIDATES} (default: all)")
   Set<Section> only;
@@ -116,6 +152,23 @@ public final class Bench implements Callable<Integer> {
   Integer pipelineGitRequests;
 
   @Option(
+      names = "--pipeline-rate",
+      paramLabel = "N",
+      description =
+          "change requests per second sent on schedule in the pipeline-rate rows, whatever the"
+              + " pipeline's pace; latency is timed from each request's scheduled send (default:"
+              + " 1000)")
+  Integer pipelineRate;
+
+  @Option(
+      names = "--pipeline-rate-seconds",
+      paramLabel = "S",
+      description =
+          "seconds each pipeline-rate round is measured, after a settling fifth (at most 2 s)"
+              + " that is not (default: 10; 0.5 with --quick)")
+  Integer pipelineRateSeconds;
+
+  @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
       description =
@@ -140,6 +193,8 @@ public final class Bench implements Callable<Integer> {
   public Integer call() throws Exception {
     atLeastOne("--pipeline-requests", pipelineRequests);
     atLeastOne("--pipeline-git-requests", pipelineGitRequests);
+    atLeastOne("--pipeline-rate", pipelineRate);
+    atLeastOne("--pipeline-rate-seconds", pipelineRateSeconds);
     int r = rounds != null ? rounds : quick ? 2 : 5;
     Set<Section> sections = only == null ? EnumSet.allOf(Section.class) : EnumSet.copyOf(only);
     String amqpUrl = System.getenv().getOrDefault("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
@@ -151,13 +206,7 @@ public final class Bench implements Callable<Integer> {
       String kafka =
           kafkaBootstrap != null ? kafkaBootstrap : System.getenv("KAFKA_BOOTSTRAP_SERVERS");
       boolean needsKafka =
-          sections.stream()
-              .anyMatch(
-                  s ->
-                      s == Section.kafka
-                          || s == Section.latency
-                          || s == Section.pipeline
-                          || s == Section.footprint);
+          sections.stream().anyMatch(s -> s != Section.rabbitmq && s.usesBrokers());
       if (needsKafka && (kafka == null || kafka.isBlank())) {
         System.out.println("Starting a single-node Kafka broker (KRaft) in its own JVM...");
         kafkaData = kafkaDataDirectory();
@@ -172,13 +221,7 @@ public final class Bench implements Callable<Integer> {
       } else if (needsKafka) {
         environment.put("Kafka", "KAFKA_BOOTSTRAP_SERVERS (" + kafka + ")");
       }
-      if (sections.stream()
-          .anyMatch(
-              s ->
-                  s == Section.rabbitmq
-                      || s == Section.latency
-                      || s == Section.pipeline
-                      || s == Section.footprint)) {
+      if (sections.stream().anyMatch(s -> s != Section.kafka && s.usesBrokers())) {
         environment.put("RabbitMQ", rabbitVersion(amqpUrl));
       }
       for (Section section : sections) {
@@ -223,22 +266,19 @@ public final class Bench implements Callable<Integer> {
       case serialization -> new SerializationBench(quick).run();
       case pipeline ->
           new PipelineBench(
-                  List.of(
-                      new PipelineBench.Backend(
-                          "memory", b -> b.brokerType("memory"), Optional.empty()),
-                      new PipelineBench.Backend(
-                          "Kafka",
-                          b -> b.brokerType("kafka").set("kafka.bootstrap_servers", kafka),
-                          Optional.of(RawKafkaPipeline.on(kafka))),
-                      new PipelineBench.Backend(
-                          "RabbitMQ",
-                          b -> b.brokerType("amqp").set("amqp.url", amqpUrl),
-                          Optional.of(RawAmqpPipeline.on(amqpUrl)))),
+                  pipelineBackends(kafka, amqpUrl),
                   pipelineRequests != null ? pipelineRequests : quick ? 20 : 20_000,
                   pipelineGitRequests != null ? pipelineGitRequests : quick ? 4 : 500,
                   quick ? 8 : 1024,
                   quick ? 1 : Math.min(r, 3))
               .run();
+      case pipeline_rate ->
+          new PipelineBench(pipelineBackends(kafka, amqpUrl), 0, 0, 0, quick ? 1 : Math.min(r, 3))
+              .runFixedRate(
+                  pipelineRate != null ? pipelineRate : 1_000,
+                  pipelineRateSeconds != null
+                      ? Duration.ofSeconds(pipelineRateSeconds)
+                      : Duration.ofMillis(quick ? 500 : 10_000));
       case footprint ->
           Footprint.run(
               List.of("memory", "kafka", "rabbitmq"),
@@ -246,6 +286,20 @@ public final class Bench implements Callable<Integer> {
               Duration.ofMillis(quick ? 300 : 5_000),
               quick ? 1 : Math.min(r, 3));
     };
+  }
+
+  /** The pipeline's backends: memory alone, Kafka and RabbitMQ beside their raw relays. */
+  private static List<PipelineBench.Backend> pipelineBackends(String kafka, String amqpUrl) {
+    return List.of(
+        new PipelineBench.Backend("memory", b -> b.brokerType("memory"), Optional.empty()),
+        new PipelineBench.Backend(
+            "Kafka",
+            b -> b.brokerType("kafka").set("kafka.bootstrap_servers", kafka),
+            Optional.of(RawKafkaPipeline.on(kafka))),
+        new PipelineBench.Backend(
+            "RabbitMQ",
+            b -> b.brokerType("amqp").set("amqp.url", amqpUrl),
+            Optional.of(RawAmqpPipeline.on(amqpUrl))));
   }
 
   /**
@@ -285,9 +339,15 @@ public final class Bench implements Callable<Integer> {
     if (pipelineGitRequests != null) {
       c.append(" --pipeline-git-requests ").append(pipelineGitRequests);
     }
+    if (pipelineRate != null) {
+      c.append(" --pipeline-rate ").append(pipelineRate);
+    }
+    if (pipelineRateSeconds != null) {
+      c.append(" --pipeline-rate-seconds ").append(pipelineRateSeconds);
+    }
     if (only != null) {
       c.append(" --only ")
-          .append(String.join(",", only.stream().map(Enum::name).sorted().toList()));
+          .append(String.join(",", only.stream().map(Section::toString).sorted().toList()));
     }
     return c.toString();
   }

@@ -13,7 +13,9 @@ import io.agentmq.api.MessageQueue;
 import io.agentmq.api.MqConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,10 +28,18 @@ import java.util.function.UnaryOperator;
  * request, once with a coding agent that skips git (the messaging cost alone) and once with real
  * commits. Where the backend has a raw counterpart ({@link RawPipeline}: the same hops written on
  * the broker's own client), the git-free rows alternate raw and AgentMQ rounds after a warm-up of
- * each, as the other sections do; the memory backend and the git rows are absolute figures. Each
- * run has topics of its own ({@code agents.topic_prefix}), deleted afterwards.
+ * each, as the other sections do; the memory backend and the git rows are absolute figures. {@link
+ * #runFixedRate} measures the git-free pipeline open-loop instead: requests sent on a schedule,
+ * latency from each one's scheduled send. Each run has topics of its own ({@code
+ * agents.topic_prefix}), deleted afterwards.
  */
 final class PipelineBench {
+  /** The closed-loop rows. */
+  static final String SECTION = "pipeline";
+
+  /** The fixed-rate (open-loop) rows. */
+  static final String RATE_SECTION = "pipeline-rate";
+
   private final List<Backend> backends;
   private final int dryRunRequests;
   private final int gitRequests;
@@ -47,10 +57,14 @@ final class PipelineBench {
   /** One round's figures: completed requests/s, p50 and p99 in ms, CPU µs per request. */
   private record Sample(double throughput, double p50, double p99, double cpu) {}
 
-  /** One timed load on a pipeline, given the number of requests. */
+  /** What is done with a started pipeline: a load on its orchestrator. */
   @FunctionalInterface
-  private interface Load {
-    Sample run(int requests) throws Exception;
+  private interface Driver<T> {
+    /**
+     * @param backend the side's name for errors, e.g. {@code raw Kafka}
+     * @param repo the repository the requests name
+     */
+    T drive(String backend, Orchestrator orchestrator, Path repo) throws Exception;
   }
 
   PipelineBench(
@@ -72,24 +86,15 @@ final class PipelineBench {
   }
 
   private List<Row> measure(Backend backend, boolean dryRun, int requests) throws Exception {
-    Load agentmq = n -> agentmq(backend, dryRun, n);
+    Rounds.Trial<Driver<Sample>> closed =
+        round ->
+            (name, orchestrator, repo) ->
+                load(name, orchestrator, repo, round == 0 ? warmUp(requests) : requests);
     Optional<RawPipeline.Factory> raw = dryRun ? backend.raw() : Optional.empty();
-    Rounds.Results<Sample> results;
-    if (raw.isPresent()) {
-      Load rawLoad = n -> raw(backend, raw.get(), n);
-      results =
-          Rounds.alternate(
-              rounds,
-              round -> rawLoad.run(round == 0 ? warmUp(requests) : requests),
-              round -> agentmq.run(round == 0 ? warmUp(requests) : requests));
-    } else {
-      agentmq.run(warmUp(requests));
-      List<Sample> samples = new ArrayList<>();
-      for (int i = 0; i < rounds; i++) {
-        samples.add(agentmq.run(requests));
-      }
-      results = new Rounds.Results<>(List.of(), samples);
-    }
+    Rounds.Results<Sample> results =
+        rounds(
+            raw.map(factory -> round -> raw(backend, factory, closed.run(round))),
+            round -> agentmq(backend, dryRun, closed.run(round)));
     String name =
         String.format(
             Locale.ROOT,
@@ -100,10 +105,11 @@ final class PipelineBench {
             inFlight);
     List<Row> rows =
         List.of(
-            row(name + ": throughput", "req/s", true, results, Sample::throughput),
-            row(name + ": p50", "ms", false, results, Sample::p50),
-            row(name + ": p99", "ms", false, results, Sample::p99),
+            row(SECTION, name + ": throughput", "req/s", true, results, Sample::throughput),
+            row(SECTION, name + ": p50", "ms", false, results, Sample::p50),
+            row(SECTION, name + ": p99", "ms", false, results, Sample::p99),
             row(
+                SECTION,
                 name + ": CPU per request (this JVM: all four agents and the load)",
                 "µs/req",
                 false,
@@ -113,18 +119,132 @@ final class PipelineBench {
     return rows;
   }
 
+  /**
+   * The git-free pipeline under an open-loop load of {@code rate} requests/s ({@link
+   * FixedRateLoad}), per backend: p50 and p99 from each request's scheduled send to its outcome,
+   * and the completion rate achieved; raw relay and AgentMQ alternate where the backend has a raw
+   * relay. Each round starts its pipeline afresh, sends for a settling period that is not recorded
+   * (a fifth of {@code duration}, at most 2 s), then for {@code duration}; the warm-up round of
+   * each side sends for a quarter of {@code duration}.
+   */
+  List<Row> runFixedRate(int rate, Duration duration) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    for (Backend backend : backends) {
+      rows.addAll(fixedRate(backend, rate, duration));
+    }
+    return rows;
+  }
+
+  private List<Row> fixedRate(Backend backend, int rate, Duration duration) throws Exception {
+    Duration settle = Collections.min(List.of(Duration.ofSeconds(2), duration.dividedBy(5)));
+    Rounds.Trial<Driver<FixedRateLoad.Result>> paced =
+        round ->
+            (name, orchestrator, repo) ->
+                paced(
+                    name,
+                    orchestrator,
+                    repo,
+                    rate,
+                    round == 0 ? Duration.ZERO : settle,
+                    round == 0 ? duration.dividedBy(4) : duration);
+    Rounds.Results<FixedRateLoad.Result> results =
+        rounds(
+            backend.raw().map(factory -> round -> raw(backend, factory, paced.run(round))),
+            round -> agentmq(backend, true, paced.run(round)));
+    String name =
+        String.format(
+            Locale.ROOT,
+            "%s, coding agent without git, %,d requests/s for %s",
+            backend.name(),
+            rate,
+            duration.toMillis() % 1000 == 0
+                ? duration.toSeconds() + " s"
+                : duration.toMillis() + " ms");
+    List<Row> rows =
+        List.of(
+            row(RATE_SECTION, name + ": p50", "ms", false, results, r -> r.percentileMillis(50)),
+            row(RATE_SECTION, name + ": p99", "ms", false, results, r -> r.percentileMillis(99)),
+            row(
+                RATE_SECTION,
+                name + ": completed",
+                "req/s",
+                true,
+                results,
+                FixedRateLoad.Result::completionRate));
+    rows.forEach(System.out::println);
+    Row p99 = rows.get(1);
+    if (p99.hasRaw()) {
+      System.out.println(
+          String.format(
+              Locale.ROOT,
+              "%-10s %s: AgentMQ p99 − raw p99 %+.2f ms",
+              RATE_SECTION,
+              name,
+              p99.agentmqMedian() - p99.rawMedian()));
+    }
+    return rows;
+  }
+
+  /**
+   * One paced round on a started pipeline; every request, settling ones included, must complete.
+   */
+  private static FixedRateLoad.Result paced(
+      String backend,
+      Orchestrator orchestrator,
+      Path repo,
+      int rate,
+      Duration settle,
+      Duration measured)
+      throws Exception {
+    FixedRateLoad.Result r =
+        FixedRateLoad.run(
+            orchestrator,
+            i -> DemoRepository.loadRequest(repo, "agentmq/bench", i),
+            rate,
+            settle,
+            measured);
+    if (r.failed() > 0) {
+      throw new IllegalStateException(
+          r.failed()
+              + " requests sent at "
+              + rate
+              + "/s failed on "
+              + backend
+              + r.firstFailure().flatMap(o -> o.error()).map(e -> ": " + e).orElse(""));
+    }
+    return r;
+  }
+
+  /**
+   * Raw and AgentMQ alternating after a warm-up of each when there is a raw side, else the warm-up
+   * and the rounds of AgentMQ alone.
+   */
+  private <T> Rounds.Results<T> rounds(Optional<Rounds.Trial<T>> raw, Rounds.Trial<T> agentmq)
+      throws Exception {
+    if (raw.isPresent()) {
+      return Rounds.alternate(rounds, raw.get(), agentmq);
+    }
+    agentmq.run(0);
+    List<T> samples = new ArrayList<>();
+    for (int i = 1; i <= rounds; i++) {
+      samples.add(agentmq.run(i));
+    }
+    return new Rounds.Results<>(List.of(), samples);
+  }
+
   private static int warmUp(int requests) {
     return Math.max(1, requests / 4);
   }
 
-  private static Row row(
+  private static <T> Row row(
+      String section,
       String name,
       String unit,
       boolean higherIsBetter,
-      Rounds.Results<Sample> results,
-      ToDoubleFunction<Sample> figure) {
+      Rounds.Results<T> results,
+      ToDoubleFunction<T> figure) {
     return Row.of(
-        "pipeline",
+        section,
         name,
         unit,
         higherIsBetter,
@@ -174,7 +294,7 @@ final class PipelineBench {
     return new Sample(r.throughput(), r.percentileMillis(50), r.percentileMillis(99), cpu);
   }
 
-  private Sample agentmq(Backend backend, boolean dryRun, int requests) throws Exception {
+  private <T> T agentmq(Backend backend, boolean dryRun, Driver<T> driver) throws Exception {
     String prefix = nextPrefix();
     Path repo = DemoRepository.create(Files.createTempDirectory("agentmq-bench-repo-"));
     MqConfig config = config(backend, prefix, repo);
@@ -186,7 +306,7 @@ final class PipelineBench {
     try (MessageQueue queue = MessageQueue.create(config)) {
       try (Pipeline pipeline =
           Pipeline.create(queue, List.of("all"), modules.toArray(Module[]::new)).start()) {
-        return load(backend.name(), pipeline.orchestrator().orElseThrow(), repo, requests);
+        return driver.drive(backend.name(), pipeline.orchestrator().orElseThrow(), repo);
       } finally {
         topics.withDeadLetterTopics().forEach(queue.admin()::deleteTopic);
         Bench.deleteRecursively(repo);
@@ -198,7 +318,8 @@ final class PipelineBench {
    * The raw side: the same topics (partitions as AgentMQ creates them) and request timeout; the
    * repository is only named in the requests, the git-free coding agent never opens it.
    */
-  private Sample raw(Backend backend, RawPipeline.Factory factory, int requests) throws Exception {
+  private <T> T raw(Backend backend, RawPipeline.Factory factory, Driver<T> driver)
+      throws Exception {
     Path repo = Files.createTempDirectory("agentmq-bench-repo-");
     MqConfig config = config(backend, nextPrefix(), repo);
     AgentsConfig agents = AgentsConfig.of(config);
@@ -206,7 +327,7 @@ final class PipelineBench {
     try (RawPipeline pipeline =
         factory.start(
             topics, agents.requestTimeout(), config.topic(topics.planIn()).partitions())) {
-      return load("raw " + backend.name(), pipeline.orchestrator(), repo, requests);
+      return driver.drive("raw " + backend.name(), pipeline.orchestrator(), repo);
     } finally {
       Bench.deleteRecursively(repo);
     }
