@@ -17,6 +17,12 @@ import java.util.Optional;
  */
 public interface MessagingObserver {
 
+  /**
+   * A subscriber of the queue started (one that runs when the observer is added is not told): e.g.
+   * to register its meters before its first delivery.
+   */
+  default void subscribed(Subscriber subscriber) {}
+
   /** A delivery is about to be handed to its subscription's handler (again, on a retry). */
   default void delivered(Delivery delivery) {}
 

@@ -4,6 +4,7 @@ import io.agentmq.api.Delivery;
 import io.agentmq.api.Message;
 import io.agentmq.api.MessagingObserver;
 import io.agentmq.api.Outcome;
+import io.agentmq.api.Subscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +36,17 @@ public final class MessagingObservers implements MessagingObserver {
   /** Whether no observer is registered (a volatile read). */
   public boolean isEmpty() {
     return observers.isEmpty();
+  }
+
+  @Override
+  public void subscribed(Subscriber subscriber) {
+    for (MessagingObserver o : observers) {
+      try {
+        o.subscribed(subscriber);
+      } catch (RuntimeException e) {
+        failed(o, "subscribed", e);
+      }
+    }
   }
 
   @Override

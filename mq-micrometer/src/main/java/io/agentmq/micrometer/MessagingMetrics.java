@@ -99,8 +99,8 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
       throw new IllegalStateException("these metrics are bound to a registry already");
     }
     this.registry = Objects.requireNonNull(registry, "registry");
-    queue.subscribers().forEach(s -> gaugeGroup(s.group(), s.topics()));
     registration = queue.observe(new Counting());
+    queue.subscribers().forEach(this::register);
   }
 
   /** Stops counting; the meters stay registered. Idempotent. */
@@ -112,7 +112,20 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
     }
   }
 
+  /** A subscriber's meters, registered before its first delivery. */
+  private void register(Subscriber subscriber) {
+    for (String topic : subscriber.topics()) {
+      meters(topic, subscriber.group());
+    }
+    gaugeGroup(subscriber.group(), subscriber.topics());
+  }
+
   private final class Counting implements MessagingObserver {
+    @Override
+    public void subscribed(Subscriber subscriber) {
+      register(subscriber);
+    }
+
     @Override
     public void delivered(Delivery delivery) {
       meters(delivery.topic(), delivery.group()).delivered.increment();

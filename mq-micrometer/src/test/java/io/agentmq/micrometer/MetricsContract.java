@@ -87,7 +87,7 @@ public abstract class MetricsContract {
   }
 
   @Test
-  void scrapeCountsDeliveriesByOutcomeAndSends() {
+  void scrapeCountsDeliveriesByOutcomeAndSends() throws Exception {
     Set<String> failedOnce = ConcurrentHashMap.newKeySet();
     queue.subscribe(
         Subscription.to(topic)
@@ -105,6 +105,13 @@ public abstract class MetricsContract {
                   }
                 })
             .build());
+    // A subscriber's meters exist from its start, at zero: a dashboard shows it before traffic.
+    assertThat(
+            value(
+                scrape(),
+                "agentmq_consumer_delivered_total",
+                "group=\"metrics\",topic=\"" + topic + "\""))
+        .isZero();
     Producer producer = queue.createProducer();
     for (int i = 0; i < 5; i++) {
       producer.sendAndWait(topic, Message.builder(bytes("ok-" + i)).key("k" + i).build());

@@ -89,6 +89,9 @@ public abstract class AbstractMessageQueue implements MessageQueue {
         openSubscriber(ConsumerSettings.of(subscription, config, observers), subscribers::remove);
     subscribers.add(subscriber);
     started(subscriber);
+    if (!observers.isEmpty()) {
+      observers.subscribed(subscriber);
+    }
     return subscriber;
   }
 

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       SendCommand.class,
       TailCommand.class,
       DlqCommand.class,
+      ConsoleCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AgentMqCommand implements Runnable {

@@ -3,7 +3,9 @@ package io.agentmq.agents.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.agentmq.agents.cli.console.Console;
 import io.agentmq.api.Health;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,8 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP endpoint of {@code agentmq run}: {@code /health} (readiness and liveness as JSON; 200
  * when ready, else 503), {@code /health/live}, {@code /health/ready} and {@code /metrics}
- * (Prometheus text), on the loopback address unless told otherwise, optionally behind a bearer
- * token, with the health check shared by the requests of {@link #HEALTH_CACHE_TIME}.
+ * (Prometheus text), and the web console under {@code /console} when given one, on the loopback
+ * address unless told otherwise, optionally behind a bearer token (one authenticator for every
+ * path), with the health check shared by the requests of {@link #HEALTH_CACHE_TIME}.
  */
 final class HttpEndpoint implements AutoCloseable {
   /** The address served unless {@code --http-host} names another. */
@@ -56,6 +59,7 @@ final class HttpEndpoint implements AutoCloseable {
   private final Supplier<Health> health;
   private final Supplier<String> metrics;
   private final BooleanSupplier live;
+  private final Optional<HttpHandler> console;
   private final boolean tokenRequired;
   private final InetAddress requested;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -77,7 +81,23 @@ final class HttpEndpoint implements AutoCloseable {
       Supplier<String> metrics,
       BooleanSupplier live)
       throws IOException {
-    this(address, token, health, metrics, live, HEALTH_CACHE_TIME);
+    this(address, token, health, metrics, live, Optional.empty());
+  }
+
+  /**
+   * As above, with {@code console} answering the requests under {@value Console#PATH}.
+   *
+   * @param console handles {@value Console#PATH} and the paths under it, every method
+   */
+  HttpEndpoint(
+      InetSocketAddress address,
+      Optional<BearerAuthenticator> token,
+      Supplier<Health> health,
+      Supplier<String> metrics,
+      BooleanSupplier live,
+      Optional<HttpHandler> console)
+      throws IOException {
+    this(address, token, health, metrics, live, console, HEALTH_CACHE_TIME);
   }
 
   HttpEndpoint(
@@ -88,9 +108,22 @@ final class HttpEndpoint implements AutoCloseable {
       BooleanSupplier live,
       Duration healthCacheTime)
       throws IOException {
+    this(address, token, health, metrics, live, Optional.empty(), healthCacheTime);
+  }
+
+  private HttpEndpoint(
+      InetSocketAddress address,
+      Optional<BearerAuthenticator> token,
+      Supplier<Health> health,
+      Supplier<String> metrics,
+      BooleanSupplier live,
+      Optional<HttpHandler> console,
+      Duration healthCacheTime)
+      throws IOException {
     this.health = new CachedHealth(health, healthCacheTime);
     this.metrics = metrics;
     this.live = live;
+    this.console = console;
     this.tokenRequired = token.isPresent();
     this.requested = address.getAddress();
     try {
@@ -181,7 +214,13 @@ final class HttpEndpoint implements AutoCloseable {
     try {
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getPath();
-      if (!method.equals("GET") && !method.equals("HEAD")) {
+      if (console.isPresent()
+          && (path.equals(Console.PATH) || path.startsWith(Console.PATH + "/"))) {
+        console.get().handle(exchange);
+      } else if (console.isPresent() && path.equals("/") && method.equals("GET")) {
+        exchange.getResponseHeaders().set("Location", Console.PATH);
+        send(exchange, 302, TEXT_TYPE, "the console is at " + Console.PATH + "\n");
+      } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         send(exchange, 405, TEXT_TYPE, "only GET and HEAD are served\n");
       } else if (path.equals("/metrics")) {
@@ -195,7 +234,9 @@ final class HttpEndpoint implements AutoCloseable {
             exchange,
             404,
             TEXT_TYPE,
-            "not found; served: /health, /health/live, /health/ready, /metrics\n");
+            "not found; served: /health, /health/live, /health/ready, /metrics"
+                + (console.isPresent() ? ", " + Console.PATH : "")
+                + "\n");
       }
     } catch (RuntimeException e) {
       LOG.warn("the HTTP endpoint failed to answer a request: {}", e.getClass().getName());

@@ -2,6 +2,7 @@ package io.agentmq.agents.cli;
 
 import io.agentmq.agents.AgentsConfig;
 import io.agentmq.agents.Pipeline;
+import io.agentmq.agents.cli.console.Console;
 import io.agentmq.api.Health;
 import io.agentmq.api.MqConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +50,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--http-port",
       paramLabel = "PORT",
-      description = "serve /health and /metrics on this port (0 picks a free one; off by default)")
+      description =
+          "serve /health, /metrics and the web console (/console) on this port (0 picks a free"
+              + " one; off by default)")
   Integer httpPort;
 
   @Option(
@@ -71,6 +74,13 @@ final class RunCommand implements Callable<Integer> {
               + " if set, else no token)")
   Path httpTokenFile;
 
+  @Option(
+      names = "--console-read-only",
+      description =
+          "the web console shows everything but offers no replay or purge (always so on an"
+              + " address beyond this machine without a token)")
+  boolean consoleReadOnly;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -83,6 +93,10 @@ final class RunCommand implements Callable<Integer> {
         || spec.commandLine().getParseResult().hasMatchedOption("--http-host")) {
       throw new IllegalArgumentException(
           "--http-host and --http-token-file configure the HTTP endpoint; add --http-port to serve it");
+    } else if (consoleReadOnly) {
+      throw new IllegalArgumentException(
+          "--console-read-only configures the web console of the HTTP endpoint; add --http-port to"
+              + " serve it");
     }
     MqConfig config = broker.config();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -90,18 +104,29 @@ final class RunCommand implements Callable<Integer> {
         Pipeline.create(config, agents, Pipeline.binding(MeterRegistry.class, metrics));
     CountDownLatch stopped = new CountDownLatch(1);
     HttpEndpoint http = null;
+    Console console = null;
     try {
       pipeline.start();
       if (httpPort != null) {
+        // The runtime binds the queue's MessagingMetrics to this registry: the console samples it.
+        console =
+            Console.start(
+                pipeline.queue(),
+                metrics,
+                ConsoleCommand.decoder(),
+                Console.Settings.of(
+                    ConsoleCommand.readOnly(consoleReadOnly, httpAddress, httpToken)));
         http =
             new HttpEndpoint(
                 httpAddress,
                 httpToken,
                 pipeline::health,
                 metrics::scrape,
-                () -> stopped.getCount() > 0);
+                () -> stopped.getCount() > 0,
+                Optional.of(console.handler()));
       }
       HttpEndpoint endpoint = http;
+      Console served = console;
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -112,6 +137,9 @@ final class RunCommand implements Callable<Integer> {
                     if (endpoint != null) {
                       endpoint.close();
                     }
+                    if (served != null) {
+                      served.close();
+                    }
                     stopped.countDown();
                   },
                   "agentmq-shutdown"));
@@ -119,12 +147,22 @@ final class RunCommand implements Callable<Integer> {
           "running %s on the '%s' backend%s; Ctrl-C to stop%n",
           String.join(", ", pipeline.runtime().services()),
           pipeline.queue().backend(),
-          http == null ? "" : ", health and metrics on " + http.description());
+          http == null
+              ? ""
+              : ", console on "
+                  + http.url()
+                  + Console.PATH
+                  + (console.readOnly() ? " (read-only)" : "")
+                  + ", health and metrics on "
+                  + http.description());
       out.flush();
     } catch (Exception e) {
       pipeline.close();
       if (http != null) {
         http.close();
+      }
+      if (console != null) {
+        console.close();
       }
       throw e;
     }

@@ -280,7 +280,7 @@ class AgentMqCommandTest {
       assertThat(get(http, port, "/health/live").statusCode()).isEqualTo(200);
       assertThat(get(http, port, "/metrics").body())
           .contains("agentmq_consumer_delivered_total{group=\"coding-agent\"")
-          .contains("agentmq_consumer_handled_seconds", "agentmq_consumer_time_lag_seconds");
+          .contains("agentmq_consumer_handled_seconds", "agentmq_consumer_lag_messages");
 
       process.destroy(); // SIGTERM
       assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
