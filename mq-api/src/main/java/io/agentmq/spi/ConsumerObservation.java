@@ -35,6 +35,12 @@ public final class ConsumerObservation {
    */
   static final long CAUGHT_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /**
+   * How long after it was due a redelivery that did not start here no longer holds its lane behind:
+   * the partition went to another consumer, which has it now.
+   */
+  static final long REDELIVERY_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
   private final MessagingObservers observers;
   private final DeliveryObserver subscriptionObserver;
   private final Duration stallTimeout;
@@ -72,7 +78,7 @@ public final class ConsumerObservation {
     long now = System.nanoTime();
     lastProgressNanos = now;
     if (lane != null) {
-      lane.started(delivery.message().timestampMillis());
+      lane.started(delivery.message().timestampMillis(), delivery.attempt() > 1);
     }
     if (!observers.isEmpty()) {
       observers.delivered(delivery);
@@ -100,7 +106,7 @@ public final class ConsumerObservation {
     long now = System.nanoTime();
     lastProgressNanos = now;
     if (lane != null) {
-      lane.settled(now);
+      lane.settled(now, outcome == Outcome.REDELIVERY_SCHEDULED);
     }
     if (subscriptionObserver != DeliveryObserver.NONE) {
       try {
@@ -125,7 +131,7 @@ public final class ConsumerObservation {
     }
   }
 
-  /** Every partition's (queue's) time lag now, in the order first seen. */
+  /** The time lag of every partition (queue) the subscriber has handled from, now. */
   public List<SubscriberStatus.TimeLag> timeLags() {
     long nowNanos = System.nanoTime();
     long nowMillis = System.currentTimeMillis();
@@ -167,10 +173,17 @@ public final class ConsumerObservation {
   public static final class Lane {
     private final String topic;
     private final int partition;
+
+    /** Deliveries in a handler or waiting for their redelivery. */
     private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Deliveries settled for a redelivery that has not started yet (still in flight). */
+    private final AtomicInteger redeliveries = new AtomicInteger();
+
     private volatile long lastStartedTimestamp;
     private volatile long lastWaitMillis;
     private volatile long lastSettledNanos;
+    private volatile long redeliveryDeadlineNanos;
 
     Lane(String topic, int partition) {
       this.topic = topic;
@@ -185,23 +198,44 @@ public final class ConsumerObservation {
       return partition;
     }
 
-    void started(long publishedMillis) {
-      inFlight.incrementAndGet();
+    void started(long publishedMillis, boolean again) {
+      if (!again || redeliveries.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0) {
+        inFlight.incrementAndGet(); // else: a redelivery, still counted from its first attempt
+      }
       lastStartedTimestamp = publishedMillis;
       lastWaitMillis = Math.max(0, System.currentTimeMillis() - publishedMillis);
     }
 
-    void settled(long nowNanos) {
-      lastSettledNanos = nowNanos;
-      inFlight.decrementAndGet();
+    /** A delivery of this lane is to be delivered again after {@code delay}. */
+    public void redeliveryIn(Duration delay) {
+      long deadline = System.nanoTime() + delay.toNanos() + REDELIVERY_GRACE_NANOS;
+      if (redeliveries.get() == 0 || deadline - redeliveryDeadlineNanos > 0) {
+        redeliveryDeadlineNanos = deadline;
+      }
     }
 
     /**
-     * A delivery in a handler: the newest one's age (older ones in flight are at most a little
-     * older). None: the last one's wait, until {@link #CAUGHT_UP_NANOS} passed without another.
+     * @param redelivered whether it is to be delivered again: it stays unhandled (and in flight)
+     */
+    void settled(long nowNanos, boolean redelivered) {
+      lastSettledNanos = nowNanos;
+      if (redelivered) {
+        redeliveries.incrementAndGet();
+      } else {
+        inFlight.decrementAndGet();
+      }
+    }
+
+    /**
+     * A delivery in a handler or waiting for its redelivery: the newest started one's age (older
+     * ones in flight are at most a little older). None: the last one's wait, until {@link
+     * #CAUGHT_UP_NANOS} passed without another.
      */
     long ageMillis(long nowMillis, long nowNanos) {
-      if (inFlight.get() > 0) {
+      int pending = inFlight.get();
+      boolean redeliveriesGone =
+          pending > 0 && pending <= redeliveries.get() && nowNanos - redeliveryDeadlineNanos > 0;
+      if (pending > 0 && !redeliveriesGone) {
         return Math.max(0, nowMillis - lastStartedTimestamp);
       }
       if (lastSettledNanos != 0 && nowNanos - lastSettledNanos < CAUGHT_UP_NANOS) {

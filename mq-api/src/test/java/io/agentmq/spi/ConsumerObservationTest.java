@@ -44,6 +44,25 @@ class ConsumerObservationTest {
   }
 
   @Test
+  void aMessageWaitingForItsRedeliveryKeepsTheLaneBehindUntilItIsHandled() throws Exception {
+    ConsumerObservation o = ConsumerObservation.of(DeliveryObserver.NONE, Duration.ofMinutes(1));
+    ConsumerObservation.Lane lane = o.lane("t", 3);
+    Instant published = Instant.now().minusSeconds(30);
+    Delivery first = delivery(published);
+    long start = o.delivered(lane, first);
+    lane.redeliveryIn(Duration.ofMinutes(10));
+    o.settled(lane, first, Outcome.REDELIVERY_SCHEDULED, new IllegalStateException("x"), start);
+    Thread.sleep(ConsumerObservation.CAUGHT_UP_NANOS / 1_000_000 + 100);
+    // Its backoff runs: it is still the oldest message not handled.
+    assertThat(o.timeLags().get(0).age()).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
+
+    Delivery again = new Delivery(first.message(), "t", 3, 7, "g", 2, null);
+    o.settled(lane, again, Outcome.ACKNOWLEDGED, null, o.delivered(lane, again));
+    Thread.sleep(ConsumerObservation.CAUGHT_UP_NANOS / 1_000_000 + 100);
+    assertThat(o.timeLags().get(0).age()).isZero();
+  }
+
+  @Test
   void everyObserverIsToldWithTheHandlerTimeAndAThrowingOneIsSkipped() {
     List<String> told = new ArrayList<>();
     observers.add(

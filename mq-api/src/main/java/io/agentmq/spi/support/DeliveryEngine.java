@@ -141,6 +141,26 @@ public final class DeliveryEngine<H> {
     return processDelivery(withoutRetryHeaders(parked), handle, null);
   }
 
+  /**
+   * Schedules the redelivery of a failed delivery and reports it: the message stays unhandled in
+   * its lane's time lag until the redelivery starts (or, if another consumer got it, a grace time
+   * after it was due).
+   */
+  private void redelivered(
+      Delivery delivery,
+      H handle,
+      Duration delay,
+      int attempt,
+      Throwable failure,
+      Lane lane,
+      long start) {
+    redeliver(delivery, handle, delay, attempt);
+    if (lane != null) {
+      lane.redeliveryIn(delay);
+    }
+    observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
+  }
+
   /** Schedules the redelivery; waiting it out is not a stall of the subscriber. */
   private void redeliver(Delivery delivery, H handle, Duration delay, int attempt) {
     observation.waiting(delay);
@@ -303,8 +323,7 @@ public final class DeliveryEngine<H> {
           delay.toMillis(),
           attempt,
           describe(failure));
-      redeliver(delivery, handle, delay, attempt);
-      observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
+      redelivered(delivery, handle, delay, attempt, failure, lane, start);
       return REDELIVERY_SCHEDULED;
     }
     FailureClassifier.Action action = classify(failure);
@@ -355,8 +374,7 @@ public final class DeliveryEngine<H> {
             ? ""
             : " (dead-lettering is disabled, so it is retried until it succeeds)",
         describe(failure));
-    redeliver(delivery, handle, delay, attempt + 1);
-    observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
+    redelivered(delivery, handle, delay, attempt + 1, failure, lane, start);
     return REDELIVERY_SCHEDULED;
   }
 
@@ -452,8 +470,7 @@ public final class DeliveryEngine<H> {
                   delay.toMillis(),
                   describe(unwrap(publishFailure)));
               // The dead-letter topic failed, not the message: the same attempt comes again.
-              redeliver(delivery, handle, delay, delivery.attempt());
-              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
+              redelivered(delivery, handle, delay, delivery.attempt(), failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();
@@ -520,8 +537,7 @@ public final class DeliveryEngine<H> {
                   retryTopic,
                   inPlace.toMillis(),
                   describe(unwrap(storeFailure)));
-              redeliver(delivery, handle, inPlace, nextAttempt);
-              observe(delivery, Outcome.REDELIVERY_SCHEDULED, failure, lane, start);
+              redelivered(delivery, handle, inPlace, nextAttempt, failure, lane, start);
               return Outcome.REDELIVERY_SCHEDULED;
             })
         .toCompletableFuture();
