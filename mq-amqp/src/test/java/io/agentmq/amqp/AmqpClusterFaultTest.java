@@ -21,7 +21,6 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -191,10 +190,6 @@ class AmqpClusterFaultTest {
     }
   }
 
-  @Disabled(
-      "fails (its consumer makes no progress within 2 min after one node returns) when it runs"
-          + " after the other RabbitMQ suites in one test JVM, passes run alone"
-          + " (-Dtest=AmqpClusterFaultTest); under investigation")
   @Test
   @Timeout(200)
   @DisplayName(
