@@ -60,27 +60,52 @@ public final class MessagingObservers implements MessagingObserver {
     }
   }
 
-  /** Each observer's scope, closed in reverse order; one that fails to open or close is skipped. */
+  /**
+   * Each observer's scope, closed in reverse order; one that fails to open or close is skipped.
+   * Allocates nothing when at most one observer has a scope of its own.
+   */
   @Override
   public Scope handling(Delivery delivery) {
-    if (observers.isEmpty()) {
-      return Scope.NONE;
-    }
-    List<Scope> scopes = new ArrayList<>(observers.size());
+    Scope only = Scope.NONE;
+    List<Scope> scopes = null;
     for (MessagingObserver o : observers) {
+      Scope scope;
       try {
-        scopes.add(o.handling(delivery));
+        scope = o.handling(delivery);
       } catch (RuntimeException e) {
         failed(o, "handling", e);
+        continue;
+      }
+      if (scope == null || scope == Scope.NONE) {
+        continue;
+      }
+      if (only == Scope.NONE) {
+        only = scope;
+      } else {
+        if (scopes == null) {
+          scopes = new ArrayList<>();
+          scopes.add(only);
+        }
+        scopes.add(scope);
       }
     }
+    if (scopes == null) {
+      return only == Scope.NONE ? Scope.NONE : quietly(only);
+    }
+    List<Scope> all = scopes;
     return () -> {
-      for (int i = scopes.size() - 1; i >= 0; i--) {
-        try {
-          scopes.get(i).close();
-        } catch (RuntimeException e) {
-          log.warn("A messaging observer's scope failed to close: {}", e.toString());
-        }
+      for (int i = all.size() - 1; i >= 0; i--) {
+        quietly(all.get(i)).close();
+      }
+    };
+  }
+
+  private static Scope quietly(Scope scope) {
+    return () -> {
+      try {
+        scope.close();
+      } catch (RuntimeException e) {
+        log.warn("A messaging observer's scope failed to close: {}", e.toString());
       }
     };
   }
