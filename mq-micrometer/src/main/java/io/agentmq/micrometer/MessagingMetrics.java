@@ -85,11 +85,25 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
   private final ConcurrentHashMap<String, Timer[]> producers = new ConcurrentHashMap<>();
   private final Map<String, Boolean> gauged = new ConcurrentHashMap<>();
   private volatile MeterRegistry registry;
+  private double[] percentiles = new double[0];
   private volatile MessagingObserver.Registration registration;
   private volatile Snapshot snapshot = new Snapshot(0, Map.of());
 
   public MessagingMetrics(MessageQueue queue) {
     this.queue = Objects.requireNonNull(queue, "queue");
+  }
+
+  /**
+   * Also publishes these percentiles (e.g. {@code 0.5, 0.99}) of the two timers, computed in this
+   * process; none by default, as they cost CPU on every message (a registry's {@code MeterFilter}
+   * or a server-side histogram are the other ways). Before {@link #bindTo}.
+   */
+  public synchronized MessagingMetrics withPercentiles(double... percentiles) {
+    if (registry != null) {
+      throw new IllegalStateException("set the percentiles before bindTo");
+    }
+    this.percentiles = percentiles.clone();
+    return this;
   }
 
   /** Starts counting into {@code registry}; once only. */
@@ -171,7 +185,7 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
         .description("sends until the broker stored them (or failed)")
         .tag("topic", topic)
         .tag("result", result)
-        .publishPercentiles(0.5, 0.99)
+        .publishPercentiles(percentiles)
         .register(registry);
   }
 
@@ -194,7 +208,7 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
                 .tag("topic", topic)
                 .tag("group", group)
                 .tag("outcome", o.name().toLowerCase(Locale.ROOT))
-                .publishPercentiles(0.5, 0.99)
+                .publishPercentiles(percentiles)
                 .register(registry);
       }
       gaugeGroup(group, List.of(topic));

@@ -7,17 +7,16 @@ import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A W3C trace context ({@code traceparent}): the trace every hop of a request shares, the span of
- * one hop, the span it continues and the sampling decision, which travels on unchanged. Reading and
- * writing the header is OpenTelemetry's {@link W3CTraceContextPropagator}.
+ * one hop, the span it continues and the sampling decision, which travels on unchanged. Reading the
+ * header is OpenTelemetry's {@link W3CTraceContextPropagator} (a malformed one is refused there);
+ * writing it joins the ids (version {@code 00}, the only one defined).
  *
  * @param traceId 32 lowercase hex digits, not all zero
  * @param spanId 16 lowercase hex digits, not all zero: this hop
@@ -68,9 +67,7 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, b
 
   /** The {@code traceparent} header value: {@code 00-<trace>-<span>-<flags>}. */
   public String traceparent() {
-    Map<String, String> headers = new HashMap<>(2);
-    W3C.inject(Context.root().with(Span.wrap(toSpanContext())), headers, Map::put);
-    return headers.get(TRACEPARENT);
+    return "00-" + traceId + '-' + spanId + (sampled ? "-01" : "-00");
   }
 
   /**
@@ -91,11 +88,18 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, b
 
   private static String randomId(int bytes) {
     byte[] b = new byte[bytes];
-    String hex;
     do {
       ThreadLocalRandom.current().nextBytes(b);
-      hex = HEX.formatHex(b);
-    } while (hex.chars().allMatch(c -> c == '0'));
-    return hex;
+    } while (allZero(b)); // an all-zero id is invalid
+    return HEX.formatHex(b);
+  }
+
+  private static boolean allZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }
