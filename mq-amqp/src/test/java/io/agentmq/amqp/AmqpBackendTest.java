@@ -48,10 +48,7 @@ class AmqpBackendTest {
     String topic = topic();
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .declareGroups(topic, List.of("auditors"))
                 .build())) {
       String id = queue.createProducer().sendAndWait(topic, Message.ofText("early")).messageId();
@@ -67,12 +64,7 @@ class AmqpBackendTest {
   @DisplayName("reports queue depth as lag while paused")
   void healthLag() {
     try (MessageQueue queue =
-        MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
-                .build())) {
+        MessageQueue.create(AmqpTestBroker.configure(MqConfig.builder()).build())) {
       String topic = topic();
       Subscriber consumer = queue.subscribe(topic, "lagging", d -> {});
       consumer.pause();

@@ -43,10 +43,7 @@ class AmqpBrokerRestartTest {
     String topic = "restart-" + UUID.randomUUID().toString().substring(0, 8);
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .set(MqConfig.SEND_TIMEOUT_MS, "120000")
                 .build())) {
       BrokerRestartScenario.Result result =

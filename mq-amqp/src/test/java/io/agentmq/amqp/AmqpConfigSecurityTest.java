@@ -137,10 +137,7 @@ class AmqpConfigSecurityTest {
     String group = "g";
     List<Integer> handled = new CopyOnWriteArrayList<>();
     MqConfig config =
-        MqConfig.builder()
-            .brokerType("amqp")
-            .set("amqp.url", AmqpTestBroker.url())
-            .set("amqp.management_url", AmqpTestBroker.managementUrl())
+        AmqpTestBroker.configure(MqConfig.builder())
             .set("producer.max_message_bytes", "1024")
             .build();
     ConnectionFactory raw = new ConnectionFactory();

@@ -38,9 +38,6 @@ class AmqpConformanceTest extends MessageQueueConformanceSuite {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("amqp")
-        .set("amqp.url", AmqpTestBroker.url())
-        .set("amqp.management_url", AmqpTestBroker.managementUrl());
+    return AmqpTestBroker.configure(builder);
   }
 }

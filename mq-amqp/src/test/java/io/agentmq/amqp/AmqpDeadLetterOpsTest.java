@@ -26,9 +26,6 @@ class AmqpDeadLetterOpsTest extends DeadLetterOpsContract {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("amqp")
-        .set("amqp.url", AmqpTestBroker.url())
-        .set("amqp.management_url", AmqpTestBroker.managementUrl());
+    return AmqpTestBroker.configure(builder);
   }
 }

@@ -41,10 +41,7 @@ class AmqpEffectivelyOnceFaultTest {
     String relayTopic = EffectivelyOnceKillScenario.relayTopic(topic);
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .set("amqp.idempotency_store", store())
                 .deliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .declareGroups(topic, List.of(group))

@@ -32,10 +32,7 @@ class AmqpFaultTest {
     String group = "fault-readers";
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {
@@ -70,10 +67,7 @@ class AmqpFaultTest {
     String group = "poison-readers";
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {
@@ -122,10 +116,7 @@ class AmqpFaultTest {
     String group = "frozen-readers";
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .declareGroups(topic, List.of(group))
                 .build())) {
       try {

@@ -32,10 +32,7 @@ class AmqpForeignClientTest extends ForeignClientContract {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("amqp")
-        .set("amqp.url", AmqpTestBroker.url())
-        .set("amqp.management_url", AmqpTestBroker.managementUrl());
+    return AmqpTestBroker.configure(builder);
   }
 
   @Override

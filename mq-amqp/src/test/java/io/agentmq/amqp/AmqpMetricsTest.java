@@ -8,9 +8,6 @@ import org.junit.jupiter.api.DisplayName;
 class AmqpMetricsTest extends MetricsContract {
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("amqp")
-        .set("amqp.url", AmqpTestBroker.url())
-        .set("amqp.management_url", AmqpTestBroker.managementUrl());
+    return AmqpTestBroker.configure(builder);
   }
 }

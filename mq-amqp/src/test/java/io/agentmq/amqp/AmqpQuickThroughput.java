@@ -27,10 +27,7 @@ public final class AmqpQuickThroughput {
     String topic = "quick-" + UUID.randomUUID().toString().substring(0, 8);
     try (MessageQueue queue =
         MessageQueue.create(
-            MqConfig.builder()
-                .brokerType("amqp")
-                .set("amqp.url", AmqpTestBroker.url())
-                .set("amqp.management_url", AmqpTestBroker.managementUrl())
+            AmqpTestBroker.configure(MqConfig.builder())
                 .set("amqp.prefetch", "100")
                 .set("amqp.queue_type", "classic")
                 .build())) {

@@ -14,9 +14,6 @@ class AmqpResilienceTest extends ResilienceContract {
 
   @Override
   protected MqConfig.Builder configure(MqConfig.Builder builder) {
-    return builder
-        .brokerType("amqp")
-        .set("amqp.url", AmqpTestBroker.url())
-        .set("amqp.management_url", AmqpTestBroker.managementUrl());
+    return AmqpTestBroker.configure(builder);
   }
 }

@@ -43,12 +43,7 @@ class AmqpResubscribeTest {
   }
 
   private static MessageQueue amqp() {
-    return MessageQueue.create(
-        MqConfig.builder()
-            .brokerType("amqp")
-            .set("amqp.url", AmqpTestBroker.url())
-            .set("amqp.management_url", AmqpTestBroker.managementUrl())
-            .build());
+    return MessageQueue.create(AmqpTestBroker.configure(MqConfig.builder()).build());
   }
 
   private static Connection raw() throws Exception {

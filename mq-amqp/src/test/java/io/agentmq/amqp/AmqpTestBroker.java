@@ -1,5 +1,6 @@
 package io.agentmq.amqp;
 
+import io.agentmq.api.MqConfig;
 import io.agentmq.tck.TestServices;
 
 /**
@@ -12,6 +13,14 @@ public final class AmqpTestBroker {
 
   public static String url() {
     return TestServices.amqpUrl();
+  }
+
+  /** {@code builder} on the amqp backend and {@link #url()}'s broker, its management API too. */
+  public static MqConfig.Builder configure(MqConfig.Builder builder) {
+    return builder
+        .brokerType("amqp")
+        .set("amqp.url", url())
+        .set("amqp.management_url", managementUrl());
   }
 
   /** The management API of {@link #url()}'s broker (a container maps it to another port). */
