@@ -10,7 +10,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -35,6 +34,8 @@ import picocli.CommandLine.Spec;
 final class ConsoleCommand implements Callable<Integer> {
   @Mixin BrokerOptions broker;
 
+  @Mixin HttpOptions httpOptions;
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -44,32 +45,13 @@ final class ConsoleCommand implements Callable<Integer> {
       description = "serve the console, /health and /metrics on this port (0 picks a free one)")
   int httpPort;
 
-  @Option(
-      names = "--http-host",
-      paramLabel = "HOST",
-      defaultValue = HttpEndpoint.DEFAULT_HOST,
-      description =
-          "the address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 or ::"
-              + " for every interface, read-only unless a token is set)")
-  String httpHost;
-
-  @Option(
-      names = "--http-token-file",
-      paramLabel = "FILE",
-      description =
-          "require 'Authorization: Bearer <token>' on every HTTP request, the token read from this"
-              + " file (default: $"
-              + BearerAuthenticator.ENVIRONMENT_VARIABLE
-              + " if set, else no token)")
-  Path httpTokenFile;
-
   @Option(names = "--read-only", description = "show everything, but offer no replay or purge")
   boolean readOnly;
 
   @Override
   public Integer call() throws Exception {
-    InetSocketAddress address = HttpEndpoint.address(httpHost, httpPort);
-    Optional<BearerAuthenticator> token = BearerAuthenticator.load(httpTokenFile, System.getenv());
+    InetSocketAddress address = httpOptions.address(httpPort);
+    Optional<BearerAuthenticator> token = httpOptions.token();
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     MessageQueue queue = MessageQueue.create(broker.config());

@@ -72,22 +72,9 @@ final class HttpEndpoint implements AutoCloseable {
    *     #HEALTH_CACHE_TIME}
    * @param metrics the Prometheus scrape
    * @param live whether the process is live (not shutting down)
+   * @param console handles {@value Console#PATH} and the paths under it, every method; none: no
+   *     console
    * @throws IllegalArgumentException when the address cannot be bound, saying what to change
-   */
-  HttpEndpoint(
-      InetSocketAddress address,
-      Optional<BearerAuthenticator> token,
-      Supplier<Health> health,
-      Supplier<String> metrics,
-      BooleanSupplier live)
-      throws IOException {
-    this(address, token, health, metrics, live, Optional.empty());
-  }
-
-  /**
-   * As above, with {@code console} answering the requests under {@value Console#PATH}.
-   *
-   * @param console handles {@value Console#PATH} and the paths under it, every method
    */
   HttpEndpoint(
       InetSocketAddress address,
@@ -100,18 +87,8 @@ final class HttpEndpoint implements AutoCloseable {
     this(address, token, health, metrics, live, console, HEALTH_CACHE_TIME);
   }
 
+  /** As above, the health check shared for {@code healthCacheTime}. */
   HttpEndpoint(
-      InetSocketAddress address,
-      Optional<BearerAuthenticator> token,
-      Supplier<Health> health,
-      Supplier<String> metrics,
-      BooleanSupplier live,
-      Duration healthCacheTime)
-      throws IOException {
-    this(address, token, health, metrics, live, Optional.empty(), healthCacheTime);
-  }
-
-  private HttpEndpoint(
       InetSocketAddress address,
       Optional<BearerAuthenticator> token,
       Supplier<Health> health,

@@ -10,7 +10,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +41,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin BrokerOptions broker;
 
+  @Mixin HttpOptions httpOptions;
+
   @Spec CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "AGENT", description = "agents to run, or all")
@@ -56,25 +57,6 @@ final class RunCommand implements Callable<Integer> {
   Integer httpPort;
 
   @Option(
-      names = "--http-host",
-      paramLabel = "HOST",
-      defaultValue = HttpEndpoint.DEFAULT_HOST,
-      description =
-          "the address --http-port listens on (default: ${DEFAULT-VALUE}, this machine only;"
-              + " 0.0.0.0 or :: for every interface, best with a token)")
-  String httpHost;
-
-  @Option(
-      names = "--http-token-file",
-      paramLabel = "FILE",
-      description =
-          "require 'Authorization: Bearer <token>' on every HTTP request, the token read from this"
-              + " file (default: $"
-              + BearerAuthenticator.ENVIRONMENT_VARIABLE
-              + " if set, else no token)")
-  Path httpTokenFile;
-
-  @Option(
       names = "--console-read-only",
       description =
           "the web console shows everything but offers no replay or purge (always so on an"
@@ -87,9 +69,9 @@ final class RunCommand implements Callable<Integer> {
     InetSocketAddress httpAddress = null;
     Optional<BearerAuthenticator> httpToken = Optional.empty();
     if (httpPort != null) {
-      httpAddress = HttpEndpoint.address(httpHost, httpPort);
-      httpToken = BearerAuthenticator.load(httpTokenFile, System.getenv());
-    } else if (httpTokenFile != null
+      httpAddress = httpOptions.address(httpPort);
+      httpToken = httpOptions.token();
+    } else if (httpOptions.tokenFile != null
         || spec.commandLine().getParseResult().hasMatchedOption("--http-host")) {
       throw new IllegalArgumentException(
           "--http-host and --http-token-file configure the HTTP endpoint; add --http-port to serve it");

@@ -78,6 +78,7 @@ class HttpEndpointTest {
             health,
             () -> "agentmq_test_total 1.0\n",
             () -> true,
+            Optional.empty(),
             healthCacheTime);
     endpoints.add(endpoint);
     return endpoint;
@@ -138,12 +139,12 @@ class HttpEndpointTest {
       CommandLine.ParseResult byDefault =
           AgentMqCommand.commandLine().parseArgs("run", "all", "--http-port", "0");
       RunCommand run = (RunCommand) byDefault.subcommand().commandSpec().userObject();
-      assertThat(run.httpHost).isEqualTo(HttpEndpoint.DEFAULT_HOST).isEqualTo("127.0.0.1");
+      assertThat(run.httpOptions.host).isEqualTo(HttpEndpoint.DEFAULT_HOST).isEqualTo("127.0.0.1");
 
       CommandLine.ParseResult chosen =
           AgentMqCommand.commandLine()
               .parseArgs("run", "all", "--http-port", "0", "--http-host", "0.0.0.0");
-      assertThat(((RunCommand) chosen.subcommand().commandSpec().userObject()).httpHost)
+      assertThat(((RunCommand) chosen.subcommand().commandSpec().userObject()).httpOptions.host)
           .isEqualTo("0.0.0.0");
     }
 
@@ -213,7 +214,14 @@ class HttpEndpointTest {
       HttpEndpoint taken = start(HttpEndpoint.DEFAULT_HOST, Optional.empty());
       InetSocketAddress same = new InetSocketAddress("127.0.0.1", taken.port());
       assertThatThrownBy(
-              () -> new HttpEndpoint(same, Optional.empty(), this::healthUp, () -> "", () -> true))
+              () ->
+                  new HttpEndpoint(
+                      same,
+                      Optional.empty(),
+                      this::healthUp,
+                      () -> "",
+                      () -> true,
+                      Optional.empty()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("cannot serve health and metrics on 127.0.0.1:" + taken.port())
           .hasMessageContaining("choose another --http-port (0 for any free one)");
