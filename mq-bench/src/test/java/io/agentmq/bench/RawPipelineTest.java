@@ -1,6 +1,7 @@
 package io.agentmq.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agentmq.agents.DemoRepository;
 import io.agentmq.agents.PipelineTopics;
@@ -70,10 +71,16 @@ class RawPipelineTest {
                 assertThat(o.builds()).hasSize(TASKS_PER_REQUEST);
               });
       assertThat(outcomes).extracting(RequestOutcome::requestId).doesNotHaveDuplicates();
-      // Late duplicates would arrive after the outcomes; give them time to show.
-      Thread.sleep(1_000);
-      assertThat(pipeline.commitsReceived()).isEqualTo((long) REQUESTS * TASKS_PER_REQUEST);
-      assertThat(pipeline.duplicates()).isZero();
+      // Late duplicates would arrive after the outcomes: the counts must hold for a while.
+      await()
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                assertThat(pipeline.commitsReceived())
+                    .isEqualTo((long) REQUESTS * TASKS_PER_REQUEST);
+                assertThat(pipeline.duplicates()).isZero();
+              });
     }
   }
 }

@@ -107,6 +107,8 @@ class ConsoleBrowserTest {
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
     browser = chromium();
+    // A form's submit may return before the next page loaded: lookups wait for it to appear.
+    browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(5));
   }
 
   private static WebDriver chromium() {
