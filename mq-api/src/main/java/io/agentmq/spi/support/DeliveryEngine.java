@@ -342,17 +342,7 @@ public final class DeliveryEngine<H> {
           lane,
           start);
     }
-    if (action == FailureClassifier.Action.PARK) {
-      return park(
-          delivery,
-          handle,
-          failure,
-          retryPolicy.parkedDelayAfter(attempt),
-          attempt + 1,
-          lane,
-          start);
-    }
-    if (retryPolicy.parksAfter(attempt)) {
+    if (action == FailureClassifier.Action.PARK || retryPolicy.parksAfter(attempt)) {
       return park(
           delivery,
           handle,
