@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -105,7 +104,7 @@ final class RawAmqpPipeline extends RawPipeline {
               String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
             long delivery = envelope.getDeliveryTag();
             try {
-              List<Output> out = handle(topic, Optional.ofNullable(properties.getType()), body);
+              List<Output> out = handle(topic, body);
               if (out.isEmpty()) {
                 channel.basicAck(delivery, false);
                 return;
@@ -228,10 +227,9 @@ final class RawAmqpPipeline extends RawPipeline {
       CompletableFuture<Void> confirmed = new CompletableFuture<>();
       long seq = channel.getNextPublishSeqNo();
       unconfirmed.put(seq, confirmed);
-      AMQP.BasicProperties.Builder props = new AMQP.BasicProperties.Builder().deliveryMode(2);
-      output.type().ifPresent(props::type);
+      AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
       try {
-        channel.basicPublish(output.topic(), output.key(), true, props.build(), output.value());
+        channel.basicPublish(output.topic(), output.key(), true, props, output.value());
       } catch (IOException | RuntimeException e) {
         unconfirmed.remove(seq);
         confirmed.completeExceptionally(e);

@@ -28,7 +28,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -119,9 +118,6 @@ final class RawKafkaPipeline extends RawPipeline {
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(
             output.topic(), output.key().getBytes(StandardCharsets.UTF_8), output.value());
-    output
-        .type()
-        .ifPresent(t -> record.headers().add(TYPE_HEADER, t.getBytes(StandardCharsets.UTF_8)));
     CompletableFuture<Void> sent = new CompletableFuture<>();
     producer.send(
         record,
@@ -244,12 +240,7 @@ final class RawKafkaPipeline extends RawPipeline {
     private void handle(ConsumerRecords<byte[], byte[]> records) throws Exception {
       Polled polled = new Polled();
       for (ConsumerRecord<byte[], byte[]> r : records) {
-        Header type = r.headers().lastHeader(TYPE_HEADER);
-        List<Output> outputs =
-            RawKafkaPipeline.this.handle(
-                r.topic(),
-                Optional.ofNullable(type).map(h -> new String(h.value(), StandardCharsets.UTF_8)),
-                r.value());
+        List<Output> outputs = RawKafkaPipeline.this.handle(r.topic(), r.value());
         for (Output o : outputs) {
           polled.unacknowledged.incrementAndGet();
           send(o)

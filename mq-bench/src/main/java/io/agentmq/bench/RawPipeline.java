@@ -1,6 +1,5 @@
 package io.agentmq.bench;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.agentmq.agents.CodePlanner;
 import io.agentmq.agents.CodingAgent;
@@ -49,15 +48,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * from the load's thread. {@link #close()} stops the consumers and deletes the run's topics.
  */
 abstract class RawPipeline implements AutoCloseable {
-  /**
-   * The record header (Kafka) naming the protobuf type of a message; RabbitMQ carries it on the
-   * {@code type} property. Only {@code commit.out} needs it: two types share that topic.
-   */
-  static final String TYPE_HEADER = "type";
-
-  static final String COMMIT_TYPE = CommitResult.getDescriptor().getFullName();
-  static final String BUILD_TYPE = BuildReport.getDescriptor().getFullName();
-
   /** Each agent's consumer group, as the pipeline names them by default. */
   enum Agent {
     REQUEST_PLANNER,
@@ -81,8 +71,8 @@ abstract class RawPipeline implements AutoCloseable {
     }
   }
 
-  /** A message to publish: topic, key (the request id), type (on {@code commit.out}), bytes. */
-  record Output(String topic, String key, Optional<String> type, byte[] value) {}
+  /** A message to publish: topic, key (the request id), bytes. */
+  record Output(String topic, String key, byte[] value) {}
 
   /** The factory of a backend's raw pipeline: started on {@code topics}, ready to consume. */
   @FunctionalInterface
@@ -130,12 +120,10 @@ abstract class RawPipeline implements AutoCloseable {
 
   /**
    * What the agent reading {@code topic} does with one message: the outputs to publish before the
-   * input is acknowledged. The orchestrator's inputs have none.
-   *
-   * @param type the {@link #TYPE_HEADER} of the message, when it has one
+   * input is acknowledged. The orchestrator's inputs have none; {@code commit.out} carries only
+   * {@code CommitResult}s (each with its build).
    */
-  protected final List<Output> handle(String topic, Optional<String> type, byte[] value)
-      throws Exception {
+  protected final List<Output> handle(String topic, byte[] value) throws Exception {
     if (topic.equals(topics.planIn())) {
       return plan(ChangeRequest.parseFrom(value));
     } else if (topic.equals(topics.codePlanIn())) {
@@ -146,7 +134,7 @@ abstract class RawPipeline implements AutoCloseable {
       tracker.onPlan(Plan.parseFrom(value));
       return List.of();
     } else if (topic.equals(topics.commitOut())) {
-      onResult(type.orElse(""), value);
+      tracker.onCommit(CommitResult.parseFrom(value));
       return List.of();
     }
     throw new IllegalArgumentException("no agent of the pipeline reads topic '" + topic + "'");
@@ -165,8 +153,8 @@ abstract class RawPipeline implements AutoCloseable {
             .build();
     byte[] bytes = plan.toByteArray();
     return List.of(
-        new Output(topics.codePlanIn(), plan.getRequestId(), Optional.empty(), bytes),
-        new Output(topics.planOut(), plan.getRequestId(), Optional.empty(), bytes));
+        new Output(topics.codePlanIn(), plan.getRequestId(), bytes),
+        new Output(topics.planOut(), plan.getRequestId(), bytes));
   }
 
   private List<Output> tasks(Plan plan) throws Exception {
@@ -177,7 +165,6 @@ abstract class RawPipeline implements AutoCloseable {
           new Output(
               topics.codingTaskIn(),
               task.getRequestId(),
-              Optional.empty(),
               task.toBuilder().setMetadata(metadata).build().toByteArray()));
     }
     return out;
@@ -190,29 +177,7 @@ abstract class RawPipeline implements AutoCloseable {
         new Output(
             topics.commitOut(),
             task.getRequestId(),
-            Optional.of(COMMIT_TYPE),
-            outcome.commit().toBuilder().setMetadata(metadata).build().toByteArray()),
-        new Output(
-            topics.commitOut(),
-            task.getRequestId(),
-            Optional.of(BUILD_TYPE),
-            outcome.build().toBuilder().setMetadata(metadata).build().toByteArray()));
-  }
-
-  private void onResult(String type, byte[] value) throws InvalidProtocolBufferException {
-    if (type.equals(COMMIT_TYPE)) {
-      tracker.onCommit(CommitResult.parseFrom(value));
-    } else if (type.equals(BUILD_TYPE)) {
-      tracker.onBuild(BuildReport.parseFrom(value));
-    } else {
-      throw new IllegalArgumentException(
-          "a message on commit.out of type '"
-              + type
-              + "'; expected "
-              + COMMIT_TYPE
-              + " or "
-              + BUILD_TYPE);
-    }
+            outcome.result().toBuilder().setMetadata(metadata).build().toByteArray()));
   }
 
   /**
@@ -268,7 +233,7 @@ abstract class RawPipeline implements AutoCloseable {
         finished.remove(id); // submitted again: follow it again
         t = tracked(id);
       }
-      send(new Output(topics.planIn(), id, Optional.empty(), b.build().toByteArray()))
+      send(new Output(topics.planIn(), id, b.build().toByteArray()))
           .whenComplete(
               (ok, e) -> {
                 if (e != null) {
@@ -296,6 +261,9 @@ abstract class RawPipeline implements AutoCloseable {
       if (t == null || t.commits.putIfAbsent(commit.getTaskId(), commit) != null) {
         duplicates.incrementAndGet();
       } else {
+        if (commit.hasBuild()) {
+          t.builds.putIfAbsent(commit.getTaskId(), commit.getBuild());
+        }
         t.check();
       }
     }

@@ -13,6 +13,14 @@ import io.agentmq.proto.v1.CommitResult;
 public interface CodingAgent {
   Outcome apply(CodingTask task) throws Exception;
 
-  /** The commit and the build after it; both are published on {@code commit.out}. */
-  record Outcome(CommitResult commit, BuildReport build) {}
+  /**
+   * The commit and the build after it, published on {@code commit.out} as one message: {@link
+   * #result()}.
+   */
+  record Outcome(CommitResult commit, BuildReport build) {
+    /** The commit result carrying its build ({@code CommitResult.build}): the task's one result. */
+    public CommitResult result() {
+      return commit.toBuilder().setBuild(build).build();
+    }
+  }
 }

@@ -8,10 +8,10 @@ import io.agentmq.agents.runtime.AgentService;
 import io.agentmq.proto.v1.CodingTask;
 
 /**
- * The Coding Agent service: {@code CodingTask} from {@code coding.task.in} to a {@code
- * CommitResult} and a {@code BuildReport} on {@code commit.out}; group {@code CODING_AGENT_GROUP}.
- * The default agent commits with git ({@link GitCodingAgent}); bind your own {@link CodingAgent}
- * with an {@code OptionalBinder}.
+ * The Coding Agent service: {@code CodingTask} from {@code coding.task.in} to one {@code
+ * CommitResult} on {@code commit.out} carrying the task's {@code BuildReport} (field {@code
+ * build}); group {@code CODING_AGENT_GROUP}. The default agent commits with git ({@link
+ * GitCodingAgent}); bind your own {@link CodingAgent} with an {@code OptionalBinder}.
  */
 public final class CodingAgentModule extends AbstractModule {
   public static final String NAME = "coding-agent";
@@ -38,11 +38,7 @@ public final class CodingAgentModule extends AbstractModule {
               context.emit(
                   topics.commitOut(),
                   task.getRequestId(),
-                  outcome.commit().toBuilder().setMetadata(PipelineMetadata.of(context)).build());
-              context.emit(
-                  topics.commitOut(),
-                  task.getRequestId(),
-                  outcome.build().toBuilder().setMetadata(PipelineMetadata.of(context)).build());
+                  outcome.result().toBuilder().setMetadata(PipelineMetadata.of(context)).build());
             })
         .build();
   }

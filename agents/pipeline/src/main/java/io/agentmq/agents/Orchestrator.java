@@ -8,10 +8,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Submits change requests and follows them to the end: a request is complete when every task of its
- * plan has a commit and a build report, failed at the first failed task or build, timed out when
- * results are missing after {@code agents.orchestrator.request_timeout_ms}. Thread-safe; the
- * runtime calls the {@code on*} methods from its consumers. Replace it by binding another
- * implementation in Guice.
+ * plan has a commit and a build report (inside the commit result, or on its own), failed at the
+ * first failed task or build, timed out when results are missing after {@code
+ * agents.orchestrator.request_timeout_ms}. Thread-safe; the runtime calls the {@code on*} methods
+ * from its consumers. Replace it by binding another implementation in Guice.
  */
 public interface Orchestrator extends AutoCloseable {
   /**
@@ -23,10 +23,16 @@ public interface Orchestrator extends AutoCloseable {
   /** A plan from {@code plan.out}: how many tasks the request has. */
   void onPlan(Plan plan);
 
-  /** A task's commit from {@code commit.out}. */
+  /**
+   * A task's result from {@code commit.out}: its commit, and its build when the result carries one
+   * ({@code CommitResult.build}, as the coding agent sends it).
+   */
   void onCommit(CommitResult commit);
 
-  /** A task's build from {@code commit.out}. */
+  /**
+   * A build report published as a message of its own on {@code commit.out}, as coding agents before
+   * 0.2 sent it beside their {@code CommitResult}.
+   */
   void onBuild(BuildReport build);
 
   /** Stops the timeout timer; outstanding requests stay incomplete. Idempotent. */

@@ -129,6 +129,9 @@ public final class RequestTracker implements Orchestrator {
     Tracked t = tracked(commit.getRequestId());
     if (t != null) {
       t.commits.putIfAbsent(commit.getTaskId(), commit);
+      if (commit.hasBuild()) {
+        t.builds.putIfAbsent(commit.getTaskId(), commit.getBuild());
+      }
       t.check();
     }
   }

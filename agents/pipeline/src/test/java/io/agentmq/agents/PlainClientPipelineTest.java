@@ -56,7 +56,6 @@ class PlainClientPipelineTest {
   private static final List<String> WORKERS =
       List.of(RequestPlannerModule.NAME, CodePlannerModule.NAME, CodingAgentModule.NAME);
   private static final String COMMIT_RESULT = CommitResult.getDescriptor().getFullName();
-  private static final String BUILD_REPORT = BuildReport.getDescriptor().getFullName();
 
   @TempDir Path tmp;
 
@@ -113,7 +112,8 @@ class PlainClientPipelineTest {
   @Test
   @DisplayName(
       "kafka: 20 bare ChangeRequest records without headers from kafka-clients each end in two"
-          + " CommitResults and two BuildReports on commit.out, decoded by their mq-type header")
+          + " CommitResults carrying their BuildReports on commit.out, decoded by their mq-type"
+          + " header")
   void kafka() throws Exception {
     startPipeline(KafkaTestBroker.configure(AgentsConfig.register(MqConfig.builder())));
     Ledger ledger = new Ledger();
@@ -158,7 +158,8 @@ class PlainClientPipelineTest {
   @Test
   @DisplayName(
       "rabbitmq: 20 bare ChangeRequest messages without properties from amqp-client each end in"
-          + " two CommitResults and two BuildReports on commit.out, decoded by their type property")
+          + " two CommitResults carrying their BuildReports on commit.out, decoded by their type"
+          + " property")
   void rabbitmq() throws Exception {
     String url = TestServices.amqpUrl();
     startPipeline(
@@ -215,8 +216,9 @@ class PlainClientPipelineTest {
   }
 
   /**
-   * What was sent and what came back, per request: CommitResults and BuildReports by task, in
-   * arrival order, with results of unknown types, results under another key and duplicates counted.
+   * What was sent and what came back, per request: CommitResults and the BuildReports they carry by
+   * task, in arrival order, with results of other types, results without their build, results under
+   * another key and duplicates counted.
    */
   private static final class Ledger {
     private final Map<String, List<CommitResult>> commits = new ConcurrentHashMap<>();
@@ -240,10 +242,11 @@ class PlainClientPipelineTest {
           CommitResult c = CommitResult.parseFrom(body);
           requestId = c.getRequestId();
           listOf(commits, requestId, key).add(c);
-        } else if (BUILD_REPORT.equals(type)) {
-          BuildReport b = BuildReport.parseFrom(body);
-          requestId = b.getRequestId();
-          listOf(builds, requestId, key).add(b);
+          if (c.hasBuild()) {
+            listOf(builds, requestId, key).add(c.getBuild());
+          } else {
+            faults.add("the result of task " + c.getTaskId() + " without its build");
+          }
         } else {
           faults.add("a result of type " + type + " under key " + key);
           return;
@@ -273,7 +276,7 @@ class PlainClientPipelineTest {
       return list;
     }
 
-    /** Every request has a result for both of its tasks, CommitResult and BuildReport. */
+    /** Every request has a result for both of its tasks, each CommitResult with its build. */
     boolean complete() {
       return !sent.isEmpty()
           && sent.stream()

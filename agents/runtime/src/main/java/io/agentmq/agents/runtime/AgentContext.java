@@ -21,6 +21,10 @@ public final class AgentContext {
   private final MessageCodec codec;
   private final List<CompletableFuture<DeliveryReport>> sends = new ArrayList<>(4);
   private final List<String> outputs = new ArrayList<>(4);
+  // The last payload emitted and its encoding: the same payload to a second topic is not encoded
+  // again.
+  private com.google.protobuf.Message lastPayload;
+  private io.agentmq.api.Message lastEncoded;
 
   AgentContext(
       String service,
@@ -60,16 +64,30 @@ public final class AgentContext {
    * is asynchronous; the runtime waits for every output to be stored before it acknowledges the
    * input, and a failed send fails the handler (the input is retried).
    *
+   * <p>The same payload instance emitted to several topics is encoded once; each message has an id
+   * of its own.
+   *
    * @param key messages with the same key are handled in order; null for none
    */
   public void emit(String topic, String key, com.google.protobuf.Message payload) {
-    io.agentmq.api.Message message =
-        codec
-            .encoder(payload)
-            .key(key)
-            .header(Headers.CORRELATION_ID, correlationId)
-            .header(Headers.TRACEPARENT, trace.traceparent())
-            .build();
+    io.agentmq.api.Message message;
+    if (payload == lastPayload) {
+      message =
+          io.agentmq.api.Message.builder(lastEncoded.payload())
+              .key(key)
+              .headers(lastEncoded.headers())
+              .build();
+    } else {
+      message =
+          codec
+              .encoder(payload)
+              .key(key)
+              .header(Headers.CORRELATION_ID, correlationId)
+              .header(Headers.TRACEPARENT, trace.traceparent())
+              .build();
+      lastPayload = payload;
+      lastEncoded = message;
+    }
     sends.add(delivery.producer().send(topic, message));
     outputs.add(topic);
   }

@@ -204,6 +204,43 @@ class AgentRuntimeTest {
 
   @Test
   @DisplayName(
+      "one payload emitted to two topics arrives on both with the same bytes and headers and a"
+          + " message id each")
+  void fanOut() {
+    Queue<Delivery> first = new ConcurrentLinkedQueue<>();
+    Queue<Delivery> second = new ConcurrentLinkedQueue<>();
+    queue.subscribe("fan.a", "sink", first::add);
+    queue.subscribe("fan.b", "sink", second::add);
+    runtime.start(
+        AgentService.named("fan")
+            .group("fan")
+            .on(
+                "in",
+                ChangeRequest.class,
+                (request, context) -> {
+                  Plan plan = Plan.newBuilder().setRequestId(request.getId()).build();
+                  context.emit("fan.a", request.getId(), plan);
+                  context.emit("fan.b", request.getId(), plan);
+                })
+            .build());
+
+    send("in", ChangeRequest.newBuilder().setId("f1").build());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> first.size() == 1 && second.size() == 1);
+    Delivery a = first.peek();
+    Delivery b = second.peek();
+    assertThat(codec.decode(b.message(), Plan.class).getRequestId()).isEqualTo("f1");
+    assertThat(b.message().payload()).isEqualTo(a.message().payload());
+    assertThat(b.message().headers()).isEqualTo(a.message().headers()).containsKey("mq-type");
+    assertThat(b.message().key()).contains("f1");
+    assertThat(b.id()).isNotEqualTo(a.id());
+    assertThat(hops)
+        .singleElement()
+        .satisfies(h -> assertThat(h.outputs()).containsExactly("fan.a", "fan.b"));
+  }
+
+  @Test
+  @DisplayName(
       "records an OpenTelemetry span per hop, child of the sender's, when an SDK is installed")
   void openTelemetrySpans() {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
