@@ -127,16 +127,18 @@ public final class AgentRuntime implements AutoCloseable {
     Message input =
         codec.decodeExpecting(
             delivery.message(), Message.class, r.service.typesOn(delivery.topic()));
-    Optional<PayloadTrace.Carried> carried = payloadTrace.read(input);
+    // The payload's own trace is read only for what the headers lack.
+    Optional<TraceContext> fromHeader =
+        delivery.header(Headers.TRACEPARENT).flatMap(TraceContext::parse);
+    Optional<String> correlationHeader = delivery.header(Headers.CORRELATION_ID);
+    Optional<PayloadTrace.Carried> carried =
+        fromHeader.isPresent() && correlationHeader.isPresent()
+            ? Optional.empty()
+            : payloadTrace.read(input);
     TraceContext parent =
-        delivery
-            .header(Headers.TRACEPARENT)
-            .flatMap(TraceContext::parse)
-            .or(() -> carried.flatMap(PayloadTrace.Carried::trace))
-            .orElse(null);
+        fromHeader.or(() -> carried.flatMap(PayloadTrace.Carried::trace)).orElse(null);
     String correlationId =
-        delivery
-            .header(Headers.CORRELATION_ID)
+        correlationHeader
             .or(() -> carried.flatMap(PayloadTrace.Carried::correlationId))
             .orElse(delivery.id());
     Span span = startSpan(r, delivery, parent);

@@ -2,7 +2,9 @@ package io.agentmq.agents.runtime;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -14,9 +16,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A W3C trace context ({@code traceparent}): the trace every hop of a request shares, the span of
- * one hop, the span it continues and the sampling decision, which travels on unchanged. Reading the
- * header is OpenTelemetry's {@link W3CTraceContextPropagator} (a malformed one is refused there);
- * writing it joins the ids (version {@code 00}, the only one defined).
+ * one hop, the span it continues and the sampling decision, which travels on unchanged. Reading a
+ * version {@code 00} header checks its ids with OpenTelemetry's {@link TraceId}/{@link SpanId}
+ * rules; any other version goes to OpenTelemetry's {@link W3CTraceContextPropagator} (a malformed
+ * one is refused there). Writing it joins the ids (version {@code 00}, the only one defined).
  *
  * @param traceId 32 lowercase hex digits, not all zero
  * @param spanId 16 lowercase hex digits, not all zero: this hop
@@ -27,6 +30,7 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, b
   private static final HexFormat HEX = HexFormat.of();
   private static final W3CTraceContextPropagator W3C = W3CTraceContextPropagator.getInstance();
   private static final String TRACEPARENT = "traceparent";
+  private static final int VERSION_00_LENGTH = 55;
 
   private static final TextMapGetter<String> SINGLE_HEADER =
       new TextMapGetter<>() {
@@ -78,12 +82,40 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, b
     if (traceparent == null) {
       return Optional.empty();
     }
+    String header = traceparent.trim();
+    if (header.length() == VERSION_00_LENGTH && header.startsWith("00-")) {
+      return parseVersion00(header);
+    }
     SpanContext sc =
-        Span.fromContext(W3C.extract(Context.root(), traceparent.trim(), SINGLE_HEADER))
-            .getSpanContext();
+        Span.fromContext(W3C.extract(Context.root(), header, SINGLE_HEADER)).getSpanContext();
     return sc.isValid()
         ? Optional.of(new TraceContext(sc.getTraceId(), sc.getSpanId(), "", sc.isSampled()))
         : Optional.empty();
+  }
+
+  /**
+   * Version {@code 00}, the one every hop writes, read without the propagator's carrier and context
+   * objects; the ids are checked by OpenTelemetry's own rules (lowercase hex, not all zero).
+   */
+  private static Optional<TraceContext> parseVersion00(String header) {
+    String traceId = header.substring(3, 35);
+    String spanId = header.substring(36, 52);
+    char high = header.charAt(53);
+    char low = header.charAt(54);
+    if (header.charAt(35) != '-'
+        || header.charAt(52) != '-'
+        || !TraceId.isValid(traceId)
+        || !SpanId.isValid(spanId)
+        || !isLowerHex(high)
+        || !isLowerHex(low)) {
+      return Optional.empty();
+    }
+    boolean sampled = (Character.digit(low, 16) & 1) == 1;
+    return Optional.of(new TraceContext(traceId, spanId, "", sampled));
+  }
+
+  private static boolean isLowerHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   }
 
   private static String randomId(int bytes) {
