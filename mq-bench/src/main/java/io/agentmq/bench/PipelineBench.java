@@ -46,6 +46,7 @@ final class PipelineBench {
   private final int inFlight;
   private final int rounds;
   private int runs;
+  private double agentWorkMicros = -1;
 
   /**
    * A backend's name, how to point a configuration at its broker, and its raw pipeline if it has
@@ -104,17 +105,33 @@ final class PipelineBench {
             requests,
             inFlight);
     List<Row> rows =
-        List.of(
-            row(SECTION, name + ": throughput", "req/s", true, results, Sample::throughput),
-            row(SECTION, name + ": p50", "ms", false, results, Sample::p50),
-            row(SECTION, name + ": p99", "ms", false, results, Sample::p99),
-            row(
-                SECTION,
-                name + ": CPU per request (this JVM: all four agents and the load)",
-                "µs/req",
-                false,
-                results,
-                Sample::cpu));
+        new ArrayList<>(
+            List.of(
+                row(SECTION, name + ": throughput", "req/s", true, results, Sample::throughput),
+                row(SECTION, name + ": p50", "ms", false, results, Sample::p50),
+                row(SECTION, name + ": p99", "ms", false, results, Sample::p99),
+                row(
+                    SECTION,
+                    name + ": CPU per request (this JVM: all four agents and the load)",
+                    "µs/req",
+                    false,
+                    results,
+                    Sample::cpu)));
+    if (dryRun) {
+      double agents = agentWork();
+      rows.add(
+          row(
+              SECTION,
+              String.format(
+                  Locale.ROOT,
+                  "%s: CPU per request for the messaging (less the agents' own %.1f µs)",
+                  name,
+                  agents),
+              "µs/req",
+              false,
+              results,
+              s -> s.cpu() - agents));
+    }
     rows.forEach(System.out::println);
     return rows;
   }
@@ -230,6 +247,22 @@ final class PipelineBench {
       samples.add(agentmq.run(i));
     }
     return new Rounds.Results<>(List.of(), samples);
+  }
+
+  /**
+   * The agents' own CPU per request without messaging ({@link AgentWork}), measured once per run on
+   * as many requests as a pipeline round.
+   */
+  private double agentWork() throws Exception {
+    if (agentWorkMicros < 0) {
+      Path repo = Files.createTempDirectory("agentmq-bench-repo-");
+      try {
+        agentWorkMicros = AgentWork.cpuMicrosPerRequest(repo, Math.max(1_000, dryRunRequests));
+      } finally {
+        Bench.deleteRecursively(repo);
+      }
+    }
+    return agentWorkMicros;
   }
 
   private static int warmUp(int requests) {

@@ -122,6 +122,44 @@ final class Report {
                         Optional.of(r.agentmqMedian() >= 20_000))));
     select(
             r ->
+                r.section().equals("pipeline")
+                    && r.name().contains(", coding agent without git")
+                    && r.name().endsWith("throughput"))
+        .forEach(
+            r -> {
+              String backend = r.name().substring(0, r.name().indexOf(','));
+              if (r.hasRaw()) {
+                double floor = backend.equals("Kafka") ? 0.9 : 0.8;
+                targets.add(
+                    new Target(
+                        String.format(
+                            Locale.ROOT,
+                            "pipeline throughput AgentMQ/raw relay ≥ %.1f (%s, coding agent"
+                                + " without git)",
+                            floor,
+                            backend),
+                        String.format(
+                            Locale.ROOT,
+                            "%.2f (raw %s req/s, AgentMQ %s req/s)",
+                            r.ratio(),
+                            Row.format(r.rawMedian()),
+                            Row.format(r.agentmqMedian())),
+                        Optional.of(r.ratio() >= floor)));
+              } else if (backend.equals("memory")) {
+                targets.add(
+                    new Target(
+                        "≥ 25k change requests/s through four hops on the memory backend, coding"
+                            + " agent without git",
+                        String.format(
+                            Locale.ROOT,
+                            "%s req/s (%.2f of the target)",
+                            Row.format(r.agentmqMedian()),
+                            r.agentmqMedian() / 25_000),
+                        Optional.of(r.agentmqMedian() >= 25_000)));
+              }
+            });
+    select(
+            r ->
                 r.section().equals(PipelineBench.RATE_SECTION)
                     && r.hasRaw()
                     && r.name().contains(", 1,000 requests/s ")
