@@ -404,7 +404,6 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     finished(inFlight, false);
   }
 
-  /** Sends the acks of the window's finished head, in order; wakes a lane waiting for room. */
   /**
    * Marks {@code inFlight} done (acknowledged, or returned to the queue) and sends the acks of the
    * window's finished head, in order. The acks leave outside the lane's lock: the channel may be
