@@ -20,6 +20,9 @@ import java.nio.file.Path;
  * messaging's.
  */
 final class AgentWork {
+  /** Only named in the requests: the git-free coding agent never opens it. */
+  private static final Path REPO = Path.of("agent-work-repo");
+
   private final RequestPlanner requestPlanner = new ReferenceRequestPlanner();
   private final CodePlanner codePlanner = new ReferenceCodePlanner();
   private final CodingAgent codingAgent = new DryRunCodingAgent();
@@ -29,12 +32,12 @@ final class AgentWork {
    * CPU µs of this thread per request over {@code requests} requests, after as many unmeasured ones
    * for the JIT.
    */
-  static double cpuMicrosPerRequest(Path repo, int requests) throws Exception {
+  static double cpuMicrosPerRequest(int requests) throws Exception {
     AgentWork work = new AgentWork();
-    work.run(repo, requests);
+    work.run(requests);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long before = threads.getCurrentThreadCpuTime();
-    work.run(repo, requests);
+    work.run(requests);
     double micros = (threads.getCurrentThreadCpuTime() - before) / 1e3 / requests;
     if (work.sink == 0) {
       throw new IllegalStateException("the agents produced no tasks");
@@ -42,11 +45,11 @@ final class AgentWork {
     return micros;
   }
 
-  private void run(Path repo, int requests) throws Exception {
+  private void run(int requests) throws Exception {
     for (int i = 0; i < requests; i++) {
       Plan plan =
           requestPlanner.plan(
-              DemoRepository.loadRequest(repo, "agentmq/bench", i).toBuilder()
+              DemoRepository.loadRequest(REPO, "agentmq/bench", i).toBuilder()
                   .setId("work-" + i)
                   .build());
       for (CodingTask task : codePlanner.tasks(plan)) {

@@ -255,12 +255,7 @@ final class PipelineBench {
    */
   private double agentWork() throws Exception {
     if (agentWorkMicros < 0) {
-      Path repo = Files.createTempDirectory("agentmq-bench-repo-");
-      try {
-        agentWorkMicros = AgentWork.cpuMicrosPerRequest(repo, Math.max(1_000, dryRunRequests));
-      } finally {
-        Bench.deleteRecursively(repo);
-      }
+      agentWorkMicros = AgentWork.cpuMicrosPerRequest(Math.max(1_000, dryRunRequests));
     }
     return agentWorkMicros;
   }
