@@ -73,11 +73,8 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   private volatile long busySince;
 
   /**
-   * A delivery as dispatched to a lane, with the generation of the channel that carried it, its
-   * delivery tag on that channel and its attempt number.
-   */
-  /**
-   * A delivery waiting for its lane.
+   * A delivery as dispatched to a lane, with the generation of the channel that carried it and its
+   * delivery tag on that channel.
    *
    * @param attempt the attempt as far as the broker knows (quorum queues count redeliveries)
    * @param redelivered RabbitMQ's flag: an earlier delivery of it was not acknowledged

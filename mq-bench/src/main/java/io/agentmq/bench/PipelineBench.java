@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
@@ -45,7 +46,13 @@ final class PipelineBench {
   private final int gitRequests;
   private final int inFlight;
   private final int rounds;
-  private int runs;
+
+  /**
+   * Numbers every run of the process, across instances (the throughput and fixed-rate sections are
+   * two), so no two runs share a topic or a group.
+   */
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
   private double agentWorkMicros = -1;
 
   /**
@@ -292,7 +299,7 @@ final class PipelineBench {
   }
 
   private String nextPrefix() {
-    return "bench" + ProcessHandle.current().pid() + "-" + (++runs) + ".";
+    return "bench" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet() + ".";
   }
 
   /**

@@ -12,8 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -58,11 +61,36 @@ final class RawKafkaPipeline extends RawPipeline {
                   .toList())
           .all()
           .get(1, TimeUnit.MINUTES);
+      awaitLeadersOpen(topics.all(), partitions);
     } catch (Exception e) {
       admin.close();
       throw e;
     }
     this.producer = new KafkaProducer<>(producerProperties(bootstrap));
+  }
+
+  /**
+   * Waits until the leader of every partition serves it, as AgentMQ's Kafka admin does after it
+   * creates a topic: a send before that can be lost to Kafka's idempotent producer bug KAFKA-15591.
+   * Describing a partition's producers is answered by its leader's replica only.
+   */
+  private void awaitLeadersOpen(List<String> names, int partitions) throws Exception {
+    List<TopicPartition> all =
+        names.stream()
+            .flatMap(t -> IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(t, p)))
+            .toList();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (true) {
+      try {
+        admin.describeProducers(all).all().get(1, TimeUnit.MINUTES);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(10);
+      }
+    }
   }
 
   /** A factory of raw pipelines on the Kafka at {@code bootstrap}. */

@@ -3,6 +3,8 @@ package io.agentmq.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentmq.kafka.KafkaTestBroker;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,8 +26,10 @@ class BenchTest {
   void quickRunProducesEveryRow(@TempDir Path dir) throws Exception {
     Bench bench = new Bench();
     Path report = dir.resolve("benchmarks.md");
+    StringWriter err = new StringWriter();
     int exit =
         new CommandLine(bench)
+            .setErr(new PrintWriter(err, true))
             .execute(
                 "--quick",
                 "--kafka-bootstrap",
@@ -33,7 +37,8 @@ class BenchTest {
                 "--out",
                 report.toString());
 
-    assertThat(exit).isZero();
+    // picocli prints a failing section's exception to its error stream: show it, not just "1".
+    assertThat(exit).as("exit code; the run's errors:%n%s", err).isZero();
     assertThat(bench.rows())
         .extracting(Row::section)
         .containsOnly(

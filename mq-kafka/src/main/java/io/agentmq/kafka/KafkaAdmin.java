@@ -12,17 +12,22 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -40,12 +45,12 @@ final class KafkaAdmin implements Admin {
     this.config = config;
   }
 
-  /** Creates the topic from its configured settings unless this queue already saw it. */
   /** Whether {@code name} is a topic this queue created or found (so a valid name). */
   boolean knows(String name) {
     return known.contains(name);
   }
 
+  /** Creates the topic from its configured settings unless this queue already saw it. */
   void ensureTopic(String name) {
     if (!known.contains(name)) {
       createTopic(config.common.topic(name));
@@ -85,6 +90,7 @@ final class KafkaAdmin implements Admin {
     }
     try {
       get(admin.createTopics(List.of(topic)).all(), "creating topic '" + spec.name() + "'");
+      awaitLeadersOpen(spec.name(), spec.partitions());
       known.add(spec.name());
       return true;
     } catch (MessagingException e) {
@@ -227,6 +233,43 @@ final class KafkaAdmin implements Admin {
       return get(admin.describeCluster().nodes(), "describing the cluster").size();
     } catch (RuntimeException e) {
       return 1;
+    }
+  }
+
+  /**
+   * Waits until the leader of every partition of a topic just created serves it, within the request
+   * timeout. The controller's reply comes before the leaders open their partitions; a send in that
+   * window is refused with NOT_LEADER_OR_FOLLOWER while a later batch of the same idempotent
+   * producer may be appended, and then the first batch is refused as out of sequence until it
+   * expires (KAFKA-15591). Describing the partitions' producers is answered by the leader's own
+   * replica, so its success means the partition is open; the admin client retries it meanwhile.
+   * Where the check itself is not allowed or not supported, the topic is used at once, as before.
+   */
+  private void awaitLeadersOpen(String name, int partitions) {
+    List<TopicPartition> all =
+        IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(name, p)).toList();
+    long deadline = System.nanoTime() + config.requestTimeout.toNanos();
+    try {
+      while (true) {
+        try {
+          admin
+              .describeProducers(all)
+              .all()
+              .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          return;
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(10);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw MessagingException.retriable("creating topic '" + name + "' was interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      log.debug(
+          "Could not confirm that the leaders of topic '{}' serve it; using it at once", name, e);
     }
   }
 
