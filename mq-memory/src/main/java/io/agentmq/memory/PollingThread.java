@@ -1,13 +1,15 @@
 package io.agentmq.memory;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One thread of a {@link MemorySubscriber}: it goes round the subscriber's partitions, drains each
  * one it can claim through its {@link PartitionWorker}, and spins, then parks, when there is
- * nothing to do.
+ * nothing to do. Having claimed a partition while another has work too, it wakes one more thread of
+ * the group.
  */
 final class PollingThread extends Thread {
   private static final Logger log = LoggerFactory.getLogger(PollingThread.class);
@@ -25,6 +27,10 @@ final class PollingThread extends Thread {
   private final PartitionWorker[] partitions;
   private final GroupSignal signal;
   private final RetryClock retryClock;
+
+  /** {@link #hasWork()} for {@link GroupSignal#await}, made once rather than on every park. */
+  private final BooleanSupplier workCheck = this::hasWork;
+
   volatile long lastPollNanos = System.nanoTime();
 
   /** When the running delivery started, to a batch's precision (see {@link PartitionWorker}). */
@@ -68,6 +74,10 @@ final class PollingThread extends Thread {
             GroupCursor cursor = partition.cursor;
             if (cursor.committed() >= cursor.log.tail() || !cursor.tryClaim()) {
               continue;
+            }
+            if (signal.anyParked() && hasWork()) {
+              // More than this thread can take now: pass it on (see GroupSignal).
+              signal.wake();
             }
             progressed |= partition.drain(this) > 0;
           }
@@ -115,7 +125,7 @@ final class PollingThread extends Thread {
           Math.max(0, Math.min(retryClock.maxRetryPark(park), nextRetryNanos - retryClock.nanos()));
     }
     if (park > 0) {
-      signal.await(park, this::hasWork);
+      signal.await(park, workCheck);
     }
   }
 

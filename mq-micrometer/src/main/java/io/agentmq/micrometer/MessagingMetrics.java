@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -142,8 +143,9 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
 
     @Override
     public void delivered(Delivery delivery) {
-      meters(delivery.topic(), delivery.group()).delivered.increment();
-      gaugeLane(delivery.group(), delivery.topic(), delivery.partition());
+      ConsumerMeters meters = meters(delivery.topic(), delivery.group());
+      meters.delivered.increment();
+      meters.gaugeLane(delivery.partition());
     }
 
     @Override
@@ -191,10 +193,17 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
 
   /** The meters of one (topic, group): made once, then only looked up. */
   private final class ConsumerMeters {
+    final String topic;
+    final String group;
     final Counter delivered;
     final Timer[] handled = new Timer[OUTCOMES.length];
 
+    /** Partitions whose time-lag gauge is registered; looked up per delivery without allocating. */
+    private final Set<Integer> gaugedPartitions = ConcurrentHashMap.newKeySet();
+
     ConsumerMeters(String topic, String group) {
+      this.topic = topic;
+      this.group = group;
       delivered =
           Counter.builder(DELIVERED)
               .description("deliveries handed to a handler, retries included")
@@ -212,6 +221,22 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
                 .register(registry);
       }
       gaugeGroup(group, List.of(topic));
+    }
+
+    /** Registers the time-lag gauge of {@code partition} (-1: a queue's) on its first delivery. */
+    void gaugeLane(int partition) {
+      // Partitions up to 127 box to cached Integers: no allocation once registered.
+      if (gaugedPartitions.contains(partition) || !gaugedPartitions.add(partition)) {
+        return;
+      }
+      Gauge.builder(TIME_LAG, () -> timeLagSeconds(group, topic, partition))
+          .description("how long the oldest message the group has not handled yet has waited")
+          .tag("group", group)
+          .tag("topic", topic)
+          .tag("partition", partition < 0 ? "none" : Integer.toString(partition))
+          .baseUnit("seconds")
+          .strongReference(true)
+          .register(registry);
     }
   }
 
@@ -247,21 +272,6 @@ public final class MessagingMetrics implements MeterBinder, AutoCloseable {
             .register(registry);
       }
     }
-  }
-
-  private void gaugeLane(String group, String topic, int partition) {
-    String key = group + '\u0000' + topic + '\u0000' + partition;
-    if (gauged.containsKey(key) || gauged.putIfAbsent(key, true) != null) {
-      return;
-    }
-    Gauge.builder(TIME_LAG, () -> timeLagSeconds(group, topic, partition))
-        .description("how long the oldest message the group has not handled yet has waited")
-        .tag("group", group)
-        .tag("topic", topic)
-        .tag("partition", partition < 0 ? "none" : Integer.toString(partition))
-        .baseUnit("seconds")
-        .strongReference(true)
-        .register(registry);
   }
 
   private enum SubscriberStatusValue {
