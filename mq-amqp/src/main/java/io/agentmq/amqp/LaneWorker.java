@@ -16,13 +16,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One lane of an {@link AmqpSubscriber}: a thread that hands the deliveries dispatched to it to the
- * handler in arrival order and settles them on the subscriber's channel, retrying in place.
+ * handler in arrival order and settles them on the subscriber's channel, retrying in place. While
+ * the lane is idle and its handler fast, the channel's dispatch thread hands a delivery over itself
+ * (see {@link #enqueue}).
  *
  * <p>An async handler may have up to the subscription's {@code maxInFlight} deliveries of the lane
  * unfinished (its window): the lane calls the handler for the next one while earlier ones await
@@ -46,6 +50,15 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
   /** The longest wait between two questions to an idempotency store that does not answer. */
   private static final Duration MAX_STORE_WAIT = Duration.ofSeconds(5);
 
+  /**
+   * A handler call that returns within this time (its outputs may still await their confirms) can
+   * run on the channel's dispatch thread without holding up the other lanes noticeably.
+   */
+  private static final long INLINE_CALL_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+  /** Fast calls in a row before a lane's deliveries may run on the dispatch thread. */
+  private static final int INLINE_AFTER_FAST_CALLS = 16;
+
   /** Wakes a lane waiting for work when the consumer closes. */
   private static final Inbound STOP = new Inbound("", Message.of(new byte[0]), -1, -1, 0, false);
 
@@ -68,6 +81,22 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   private final int maxInFlight;
   private final DeliveryEngine<InFlight> engine;
+
+  /**
+   * Held by whichever thread runs the lane's deliveries: its own thread, or the channel's dispatch
+   * thread running one in place (see {@link #enqueue}).
+   */
+  private final ReentrantLock turn = new ReentrantLock();
+
+  /** Deliveries put in the inbox and not yet through {@link #handleSafely}; only they wait. */
+  private final AtomicInteger queued = new AtomicInteger();
+
+  /**
+   * How many handler calls in a row returned within {@link #INLINE_CALL_NANOS}; the dispatch thread
+   * runs a delivery in place only after {@link #INLINE_AFTER_FAST_CALLS} of them.
+   */
+  private volatile int fastCalls;
+
   private final Thread thread;
   private volatile boolean running = true;
   private volatile long busySince;
@@ -133,9 +162,57 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
     thread.start();
   }
 
-  /** Queues a delivery behind the lane's others (called on the channel's dispatch thread). */
+  /**
+   * Called on the channel's dispatch thread: runs the delivery there when the lane is idle, else
+   * queues it behind the lane's others for the lane's thread.
+   *
+   * <p>Running in place saves the hand-off to the lane's thread (a wake-up and a context switch per
+   * delivery) and is what a plain client does. It happens only when nothing is queued or running on
+   * the lane, the window has room and no retry waits (so nothing can overtake or block), no
+   * idempotency store must be asked, and the lane's recent handler calls were all fast, so that a
+   * slow handler never holds up the channel's other lanes more than once in a row.
+   */
   void enqueue(Inbound inbound) {
+    if (queued.get() == 0
+        && fastCalls >= INLINE_AFTER_FAST_CALLS
+        && !asksStore(inbound)
+        && turn.tryLock()) {
+      try {
+        if (queued.get() == 0 && running && handleInPlace(inbound)) {
+          return;
+        }
+      } finally {
+        turn.unlock();
+      }
+    }
+    queued.incrementAndGet();
     inbox.add(inbound);
+  }
+
+  /** Whether handling this delivery asks the idempotency store first (which may block). */
+  private boolean asksStore(Inbound inbound) {
+    return handled.deduplicates() || inbound.redelivered() && handled.countsHandlings();
+  }
+
+  /**
+   * Hands a delivery to the engine on the calling thread if the window has room and no retry waits,
+   * so nothing here can wait; false if it did not take it. Run with the {@link #turn} held.
+   */
+  private boolean handleInPlace(Inbound inbound) {
+    if (channel.isRetired(inbound.generation())) {
+      channel.skipped(inbound.generation(), inbound.tag());
+      return true;
+    }
+    InFlight inFlight = new InFlight(inbound);
+    synchronized (this) {
+      if (window.size() >= maxInFlight || !retries.isEmpty()) {
+        return false;
+      }
+      window.addLast(inFlight);
+      updateBusy();
+    }
+    attemptSafely(inFlight, inbound.attempt());
+    return true;
   }
 
   String name() {
@@ -204,7 +281,12 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         retry = retries.poll();
       }
       if (retry != null) {
-        retry(retry);
+        turn.lock();
+        try {
+          retry(retry);
+        } finally {
+          turn.unlock();
+        }
         continue;
       }
       Inbound next;
@@ -220,22 +302,33 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
         inbox.add(next); // returned to the queue by close()
         break;
       }
-      if (channel.isRetired(next.generation())) {
-        channel.skipped(next.generation(), next.tag());
-        continue;
-      }
+      turn.lock();
       try {
-        handle(next);
-      } catch (Throwable t) {
-        // The lane must outlive any one message; the message goes back to the queue.
-        log.error("Handling delivery {} failed unexpectedly; returning it", next.tag(), t);
-        channel.nack(next.generation(), next.tag());
-        if (t instanceof VirtualMachineError error) {
-          throw error;
-        }
+        handleSafely(next);
+      } finally {
+        queued.decrementAndGet();
+        turn.unlock();
       }
     }
     finishWindow();
+  }
+
+  /** Handles a delivery unless its channel is gone; run with the {@link #turn} held. */
+  private void handleSafely(Inbound next) {
+    if (channel.isRetired(next.generation())) {
+      channel.skipped(next.generation(), next.tag());
+      return;
+    }
+    try {
+      handle(next);
+    } catch (Throwable t) {
+      // The lane must outlive any one message; the message goes back to the queue.
+      log.error("Handling delivery {} failed unexpectedly; returning it", next.tag(), t);
+      channel.nack(next.generation(), next.tag());
+      if (t instanceof VirtualMachineError error) {
+        throw error;
+      }
+    }
   }
 
   private void handle(Inbound inbound) {
@@ -264,9 +357,14 @@ final class LaneWorker implements Settlement<LaneWorker.InFlight> {
 
   /** {@link #attemptOf}; a failure of the lane's own (not the handler's) returns the delivery. */
   private void attemptSafely(InFlight inFlight, int attempt) {
+    long start = System.nanoTime();
     try {
       attemptOf(inFlight, attempt);
+      boolean fast = System.nanoTime() - start < INLINE_CALL_NANOS;
+      int calls = fastCalls;
+      fastCalls = fast ? Math.min(calls + 1, INLINE_AFTER_FAST_CALLS) : 0;
     } catch (Throwable t) {
+      fastCalls = 0;
       // The lane must outlive any one message; the message goes back to the queue.
       log.error(
           "Handling delivery {} failed unexpectedly; returning it", inFlight.inbound.tag(), t);
